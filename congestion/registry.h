@@ -1,0 +1,46 @@
+// Congestion controllers by name. Each controller package registers itself from a static
+// registrar in its own .cc (its cc_library has alwayslink = True), so adding a controller means
+// adding a package and a dependency, with no edit here.
+#ifndef KITE_CONGESTION_REGISTRY_H_
+#define KITE_CONGESTION_REGISTRY_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "congestion/congestion_controller.h"
+
+namespace kite::congestion {
+
+// The controller a connection uses when its configuration names none. Registered by
+// //congestion/newreno, which a binary must link for the name to resolve.
+inline constexpr std::string_view kDefaultControllerName = "newreno";
+
+using ControllerFactory =
+    std::function<std::unique_ptr<CongestionController>(const ControllerParams&)>;
+
+// Returns false (and keeps the existing entry) if `name` is taken or `factory` is empty.
+bool RegisterController(std::string name, ControllerFactory factory);
+
+// nullptr for an unknown name.
+std::unique_ptr<CongestionController> CreateController(std::string_view name,
+                                                       const ControllerParams& params);
+
+// Sorted names.
+std::vector<std::string> RegisteredControllers();
+
+// For use at namespace scope in a controller's .cc:
+//   const ControllerRegistrar kRegistrar("newreno", [](const ControllerParams& p) {...});
+class ControllerRegistrar {
+ public:
+  ControllerRegistrar(std::string name, ControllerFactory factory) {
+    RegisterController(std::move(name), std::move(factory));
+  }
+};
+
+}  // namespace kite::congestion
+
+#endif  // KITE_CONGESTION_REGISTRY_H_

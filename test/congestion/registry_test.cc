@@ -1,0 +1,61 @@
+#include "congestion/registry.h"
+
+#include <algorithm>
+#include <memory>
+
+#include <catch2/catch.hpp>
+
+namespace kite::congestion {
+namespace {
+
+// A fixed-window controller, only to prove that a package can register without edits here.
+class FixedWindow : public CongestionController {
+ public:
+  explicit FixedWindow(size_t window) : window_(window) {}
+  void OnPacketSent(absl::Time, uint64_t, size_t, size_t, bool) override {}
+  void OnCongestionEvent(const AckEvent&) override {}
+  void OnPersistentCongestion(absl::Time) override {}
+  size_t CongestionWindow() const override { return window_; }
+  std::string_view StateName() const override { return "fixed"; }
+
+ private:
+  size_t window_;
+};
+
+TEST_CASE("registry creates the default controller by name", "[congestion][registry]") {
+  ControllerParams params;
+  params.max_datagram_size = 1350;
+  std::unique_ptr<CongestionController> cc = CreateController(kDefaultControllerName, params);
+  REQUIRE(cc != nullptr);
+  CHECK(cc->CongestionWindow() == 10 * 1350);
+  CHECK(cc->StateName() == "slow_start");
+  std::vector<std::string> names = RegisteredControllers();
+  CHECK(std::find(names.begin(), names.end(), "newreno") != names.end());
+  CHECK(std::is_sorted(names.begin(), names.end()));
+}
+
+TEST_CASE("registry returns null for an unknown name", "[congestion][registry]") {
+  CHECK(CreateController("no-such-controller", ControllerParams()) == nullptr);
+  CHECK(CreateController("", ControllerParams()) == nullptr);
+}
+
+TEST_CASE("registry accepts new controllers and refuses duplicates", "[congestion][registry]") {
+  auto factory = [](const ControllerParams& p) {
+    return std::make_unique<FixedWindow>(4 * p.max_datagram_size);
+  };
+  CHECK(RegisterController("test-fixed", factory));
+  CHECK_FALSE(RegisterController("test-fixed", factory));
+  CHECK_FALSE(RegisterController("newreno", factory));
+  CHECK_FALSE(RegisterController("test-empty", ControllerFactory()));
+  auto cc = CreateController("test-fixed", ControllerParams());
+  REQUIRE(cc != nullptr);
+  CHECK(cc->CongestionWindow() == 4800);
+  CHECK(cc->StateName() == "fixed");
+  // The duplicate registration did not replace NewReno.
+  auto reno = CreateController("newreno", ControllerParams());
+  REQUIRE(reno != nullptr);
+  CHECK(reno->StateName() == "slow_start");
+}
+
+}  // namespace
+}  // namespace kite::congestion
