@@ -1,0 +1,201 @@
+// Loss detection and the loss-detection timer (RFC 9002 §6 and Appendix A) for one connection
+// path: per packet number space sent-packet tracking, RTT, packet- and time-threshold loss,
+// PTO with backoff and the handshake rules of §6.2.2.1, persistent congestion (§7.6), basic ECN
+// validation (RFC 9000 §13.4.2.1). It owns the congestion controller, the shared delivery-rate
+// sampler and the pacer, and feeds them; it never reads a clock.
+#ifndef KITE_QUIC_RECOVERY_LOSS_DETECTION_H_
+#define KITE_QUIC_RECOVERY_LOSS_DETECTION_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "congestion/congestion_controller.h"
+#include "congestion/delivery_rate_sampler.h"
+#include "congestion/pacer.h"
+#include "quic/recovery/ack_ranges.h"
+#include "quic/recovery/recovery_observer.h"
+#include "quic/recovery/rtt_estimator.h"
+#include "quic/recovery/sent_packet.h"
+#include "quic/recovery/sent_packet_tracker.h"
+#include "tls/encryption_level.h"
+
+namespace kite::quic {
+
+using tls::PacketNumberSpace;
+
+struct RecoveryConfig {
+  absl::Duration initial_rtt = kDefaultInitialRtt;  // RFC 9002 §6.2.2 kInitialRtt
+  size_t max_datagram_size = 1200;
+  uint64_t packet_threshold = 3;                   // §6.1.1 kPacketThreshold
+  double time_threshold = 9.0 / 8.0;               // §6.1.2 kTimeThreshold
+  absl::Duration granularity = kTimerGranularity;  // §6.1.2 kGranularity
+  bool is_server = false;
+  // Probe datagrams per PTO (§6.2.4 allows up to two); the client's anti-deadlock PTO always
+  // asks for one.
+  size_t probe_packets = 2;
+  size_t pacer_burst_packets = congestion::Pacer::kDefaultBurstPackets;
+};
+
+struct AckOutcome {
+  // Every newly acknowledged packet (in flight or not), ascending packet number.
+  std::vector<SentPacket> acked;
+  // Every packet newly declared lost, ascending packet number.
+  std::vector<SentPacket> lost;
+  bool rtt_updated = false;
+  bool persistent_congestion = false;
+};
+
+struct TimeoutOutcome {
+  enum class Kind : uint8_t {
+    kNone,          // nothing was due (early or spurious wake-up)
+    kLossDetected,  // time-threshold loss: retransmit `lost`
+    kProbe,         // PTO: send `probe_packets` ack-eliciting packets in `space`
+  };
+  Kind kind = Kind::kNone;
+  PacketNumberSpace space = PacketNumberSpace::kInitial;
+  std::vector<SentPacket> lost;
+  size_t probe_packets = 0;
+  // §6.2.2.1 client anti-deadlock probe: nothing is in flight; send a Handshake packet if
+  // `space` is Handshake, else an Initial in a datagram padded to at least 1200 bytes.
+  bool anti_deadlock = false;
+  bool persistent_congestion = false;
+};
+
+class LossDetection {
+ public:
+  // Upper bound on the PTO backoff exponent; the idle timeout ends the connection long before.
+  static constexpr uint32_t kMaxPtoBackoffExponent = 16;
+  // Frame type of ACK (RFC 9000 §19.3), reported with errors about its content.
+  static constexpr uint64_t kAckFrameType = 0x02;
+
+  LossDetection(std::unique_ptr<congestion::CongestionController> controller,
+                RecoveryConfig config = RecoveryConfig());
+
+  // Records a sent packet (RFC 9002 A.5). Packets in a discarded space and packet numbers not
+  // above the largest already sent in that space are ignored.
+  void OnPacketSent(PacketNumberSpace space, const SentPacket& packet);
+
+  // Processes one ACK frame (RFC 9002 A.7). `ack_delay` is already decoded with the peer's
+  // ack_delay_exponent (the one in `ack` is ignored). Errors: FRAME_ENCODING_ERROR for ranges
+  // that are empty, inverted or not in descending order; PROTOCOL_VIOLATION for acknowledging
+  // a packet number never sent in that space (RFC 9000 §13.1).
+  absl::StatusOr<AckOutcome> OnAckReceived(PacketNumberSpace space, const AckRanges& ack,
+                                           absl::Duration ack_delay, absl::Time now,
+                                           bool handshake_confirmed,
+                                           absl::Duration peer_max_ack_delay);
+
+  // When OnLossDetectionTimeout should run; nullopt when no timer is armed.
+  std::optional<absl::Time> LossDetectionDeadline() const { return timer_; }
+  // RFC 9002 A.9. Returns kNone if called before the deadline.
+  TimeoutOutcome OnLossDetectionTimeout(absl::Time now);
+
+  // §6.4 / A.10: keys for `space` were discarded. Its packets leave flight without ack or loss.
+  void DiscardSpace(PacketNumberSpace space, absl::Time now);
+  // Retry (§6.3) or 0-RTT rejection: every unacknowledged packet of `space` is removed from
+  // flight with no congestion response and returned for retransmission in new packets.
+  std::vector<SentPacket> TakeUnackedForRetransmission(PacketNumberSpace space, absl::Time now);
+
+  // §7.8 / delivery-rate sampling: the sender had nothing to send while allowed to.
+  void OnApplicationLimited();
+
+  // Inputs of the §6.2.2.1 / A.8 pseudo-code. Each re-arms the timer, hence `now`.
+  // Client: the server validated our address (e.g. Handshake ACK received, handshake confirmed);
+  // servers always count as validated.
+  void SetPeerAddressValidated(bool validated, absl::Time now);
+  void SetHandshakeConfirmed(bool confirmed, absl::Time now);
+  void SetHandshakeKeysAvailable(bool available, absl::Time now);
+  // Server: at the anti-amplification limit, no PTO is armed. When a datagram unblocks it, call
+  // with false and run OnLossDetectionTimeout if the deadline has already passed (A.6).
+  void SetAmplificationBlocked(bool blocked, absl::Time now);
+  void SetPeerMaxAckDelay(absl::Duration max_ack_delay) { peer_max_ack_delay_ = max_ack_delay; }
+  void SetMaxDatagramSize(size_t max_datagram_size);
+  // Not owned; may be null.
+  void SetObserver(RecoveryObserver* observer) { observer_ = observer; }
+
+  size_t bytes_in_flight() const;
+  size_t CongestionWindow() const { return controller_->CongestionWindow(); }
+  // §7: bytes_in_flight + bytes must fit the window, unless PTO probes are owed (§7.5).
+  bool CanSend(size_t bytes) const;
+  // When the next paced (in-flight) packet may leave; pure ACKs are not paced.
+  absl::Time NextPacingTime(absl::Time now) const { return pacer_.NextSendTime(now); }
+  const RttEstimator& rtt() const { return rtt_; }
+  uint32_t pto_count() const { return pto_count_; }
+  size_t pending_probe_packets() const { return pending_probes_; }
+  bool HasAckElicitingInFlight(PacketNumberSpace space) const;
+  std::optional<uint64_t> largest_acked(PacketNumberSpace space) const;
+  const SentPacketTracker& sent_packets(PacketNumberSpace space) const;
+  bool ecn_validation_failed() const { return ecn_validation_failed_; }
+  bool PeerCompletedAddressValidation() const;
+  const congestion::CongestionController& controller() const { return *controller_; }
+  const congestion::Pacer& pacer() const { return pacer_; }
+
+ private:
+  struct SpaceState {
+    SentPacketTracker sent;
+    std::optional<uint64_t> largest_acked;
+    std::optional<absl::Time> time_of_last_ack_eliciting;
+    std::optional<absl::Time> loss_time;
+    EcnCounts peer_ecn;
+    bool discarded = false;
+  };
+
+  static size_t Index(PacketNumberSpace s) { return static_cast<size_t>(s); }
+  SpaceState& state(PacketNumberSpace s) { return spaces_[Index(s)]; }
+  const SpaceState& state(PacketNumberSpace s) const { return spaces_[Index(s)]; }
+
+  std::vector<SentPacket> DetectAndRemoveLostPackets(PacketNumberSpace space, absl::Time now,
+                                                     std::vector<LossTrigger>* triggers);
+  // Feeds the controller and sampler with one event; returns whether persistent congestion was
+  // established.
+  bool OnCongestionSignals(PacketNumberSpace space, absl::Time now,
+                           const std::vector<SentPacket>& acked,
+                           const std::vector<SentPacket>& lost,
+                           const std::vector<LossTrigger>& triggers, size_t prior_in_flight,
+                           uint64_t ecn_ce_delta);
+  uint64_t ProcessEcn(PacketNumberSpace space, const std::optional<EcnCounts>& counts,
+                      const std::vector<SentPacket>& newly_acked, bool stale_ack);
+
+  std::optional<std::pair<absl::Time, PacketNumberSpace>> EarliestLossTime() const;
+  std::optional<std::pair<absl::Time, PacketNumberSpace>> PtoTimeAndSpace(absl::Time now) const;
+  bool AnyEligibleAckElicitingInFlight() const;
+  absl::Duration PtoBase(bool include_max_ack_delay) const;
+  int64_t PtoBackoff() const;
+  void SetLossDetectionTimer(absl::Time now);
+  std::vector<SentPacket> RemoveAllFromFlight(PacketNumberSpace space);
+  void UpdatePacer(absl::Time now);
+  void NotifyObserver();
+
+  RecoveryConfig config_;
+  std::unique_ptr<congestion::CongestionController> controller_;
+  congestion::DeliveryRateSampler sampler_;
+  congestion::Pacer pacer_;
+  RttEstimator rtt_;
+  std::array<SpaceState, tls::kNumPacketNumberSpaces> spaces_;
+
+  std::optional<absl::Time> first_rtt_sample_time_;
+  std::optional<absl::Time> timer_;
+  uint32_t pto_count_ = 0;
+  size_t pending_probes_ = 0;
+  absl::Duration peer_max_ack_delay_ = absl::Milliseconds(25);  // RFC 9000 §18.2 default
+
+  bool handshake_confirmed_ = false;
+  bool peer_address_validated_ = false;
+  bool has_handshake_keys_ = false;
+  bool amplification_blocked_ = false;
+  bool ecn_validation_failed_ = false;
+
+  RecoveryObserver* observer_ = nullptr;
+  std::string last_state_name_;
+};
+
+}  // namespace kite::quic
+
+#endif  // KITE_QUIC_RECOVERY_LOSS_DETECTION_H_
