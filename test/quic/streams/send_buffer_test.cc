@@ -188,9 +188,11 @@ TEST_CASE("SendBuffer matches a reference model under random sends, acks and los
         }
       }
       // Lost bytes in the model are exactly the buffer's lost ranges (minus those resent).
-      uint64_t model_lost = 0;
-      for (int s : state) model_lost += s == 3;
-      REQUIRE(buf.lost_ranges().TotalLength() == model_lost);
+      if (steps % 32 == 0) {
+        uint64_t model_lost = 0;
+        for (int s : state) model_lost += s == 3;
+        REQUIRE(buf.lost_ranges().TotalLength() == model_lost);
+      }
     }
     REQUIRE(buf.AllDataAcked());
     CHECK(fin_acked);
