@@ -166,9 +166,11 @@ void PacketPool::Return(uint8_t* data) {
   assert(in_use_ > 0 && "PacketBuffer returned to a pool with nothing in use");
 #ifndef NDEBUG
   bool owned = false;
+  // Compared as integers: relational operators on pointers into different slabs are unspecified.
+  const uintptr_t addr = reinterpret_cast<uintptr_t>(data);
   for (const Slab& slab : slabs_) {
-    if (data >= slab.base && data < slab.base + slab.count * stride_ &&
-        static_cast<size_t>(data - slab.base) % stride_ == 0) {
+    const uintptr_t base = reinterpret_cast<uintptr_t>(slab.base);
+    if (addr >= base && addr < base + slab.count * stride_ && (addr - base) % stride_ == 0) {
       owned = true;
       break;
     }

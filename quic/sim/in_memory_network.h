@@ -227,4 +227,12 @@ class InMemoryNetwork {
 
 }  // namespace kite::quic::sim
 
+// For std::unordered_map and friends (Abseil containers use AbslHashValue above).
+template <>
+struct std::hash<kite::quic::sim::Address> {
+  size_t operator()(const kite::quic::sim::Address& a) const noexcept {
+    return std::hash<uint64_t>()((uint64_t{a.host} << 16) | a.port);
+  }
+};
+
 #endif  // KITE_QUIC_SIM_IN_MEMORY_NETWORK_H_
