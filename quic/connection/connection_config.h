@@ -1,0 +1,61 @@
+// Configuration of one QUIC connection: plain values with documented defaults.
+#ifndef KITE_QUIC_CONNECTION_CONNECTION_CONFIG_H_
+#define KITE_QUIC_CONNECTION_CONNECTION_CONFIG_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "quic/codec/packet_type.h"
+
+namespace kite::quic {
+
+class ConnectionObserver;
+
+struct ConnectionConfig {
+  // QUIC version to start with (client) or accept (server): kQuicVersion1 or kQuicVersion2.
+  uint32_t version = kQuicVersion1;
+  // Length of the connection IDs we issue (the server dispatches on them).
+  size_t local_cid_length = 8;
+
+  // Transport parameters we advertise (RFC 9000 §18.2).
+  absl::Duration max_idle_timeout = absl::Seconds(30);
+  uint64_t initial_max_data = 1 << 20;
+  uint64_t initial_max_stream_data_bidi_local = 256 << 10;
+  uint64_t initial_max_stream_data_bidi_remote = 256 << 10;
+  uint64_t initial_max_stream_data_uni = 256 << 10;
+  uint64_t initial_max_streams_bidi = 100;
+  uint64_t initial_max_streams_uni = 100;
+  uint8_t ack_delay_exponent = 3;
+  absl::Duration max_ack_delay = absl::Milliseconds(25);
+  uint64_t max_udp_payload_size = 1472;
+  // RFC 9221: 0 disables DATAGRAM frames.
+  uint64_t max_datagram_frame_size = 0;
+  bool disable_active_migration = false;
+  // Receive-window auto-tuning caps (RFC 9000 §4.2 leaves the policy to us).
+  uint64_t max_connection_receive_window = 24 << 20;
+  uint64_t max_stream_receive_window = 16 << 20;
+
+  // Datagram size we send (RFC 9000 §14: at least 1200; no PMTU discovery yet).
+  size_t max_datagram_size = 1200;
+  // Congestion controller by registry name (congestion/registry.h).
+  std::string congestion_controller = "newreno";
+  absl::Duration initial_rtt = absl::Milliseconds(333);
+  // Packets per 1-RTT key phase before we initiate a key update (0 = only when asked).
+  uint64_t key_update_interval_packets = 0;
+
+  // Client only.
+  std::string server_name = "localhost";
+  // A session from an earlier connection (ConnectionEvent::kNewSessionTicket). Enables 0-RTT
+  // when the TLS context allows early data.
+  std::vector<uint8_t> resumption_session;
+
+  // Optional; must outlive the connection.
+  ConnectionObserver* observer = nullptr;
+};
+
+}  // namespace kite::quic
+
+#endif  // KITE_QUIC_CONNECTION_CONNECTION_CONFIG_H_
