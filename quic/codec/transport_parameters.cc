@@ -237,8 +237,15 @@ absl::Status ValidateTransportParameters(const TransportParameters& p, Perspecti
   if (p.active_connection_id_limit < kMinActiveConnectionIdLimit) {
     return ParamError("active_connection_id_limit below 2");
   }
-  if (p.preferred_address.has_value() && p.preferred_address->connection_id.empty()) {
-    return ParamError("preferred_address with a zero-length connection ID");
+  if (p.preferred_address.has_value()) {
+    if (p.preferred_address->connection_id.empty()) {
+      return ParamError("preferred_address with a zero-length connection ID");
+    }
+    // RFC 9000 §18.2: a server that chose a zero-length connection ID (its
+    // initial_source_connection_id) MUST NOT provide a preferred address.
+    if (p.initial_source_connection_id->empty()) {
+      return ParamError("preferred_address from a server using zero-length connection IDs");
+    }
   }
   // Integers must be encodable as varints (only reachable for locally built parameters).
   for (uint64_t v : {p.max_idle_timeout_ms, p.initial_max_data,

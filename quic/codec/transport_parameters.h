@@ -140,8 +140,8 @@ struct TransportParameters {
 };
 
 // Checks the values of `params` as sent by `sender`, with the rules Parse applies to received
-// parameters: ranges, server-only parameters from a client, zero-length preferred-address
-// connection ID, required connection IDs (initial_source_connection_id from both, plus
+// parameters: ranges, server-only parameters from a client, a preferred address with a
+// zero-length connection ID or from a server whose own connection ID is empty, required connection IDs (initial_source_connection_id from both, plus
 // original_destination_connection_id from a server, RFC 9000 §7.3), version_information
 // (RFC 9368 §4). Errors are TRANSPORT_PARAMETER_ERROR.
 absl::Status ValidateTransportParameters(const TransportParameters& params, Perspective sender);

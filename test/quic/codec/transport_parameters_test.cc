@@ -339,6 +339,12 @@ TEST_CASE("fixed-length fields are checked", "[transport_parameters]") {
       ParseTransportParameters(server_with(0x0d, pa(4, 4, 16, 1)), Perspective::kServer).status()));
   CHECK(IsTpError(
       ParseTransportParameters(server_with(0x0d, pa(8, 4, 16, 0)), Perspective::kServer).status()));
+  // A server with a zero-length connection ID must not send one.
+  std::vector<uint8_t> zero_len_server;
+  AppendParam(zero_len_server, 0x00, Hex("01"));
+  AppendParam(zero_len_server, 0x0f, Hex(""));
+  AppendParam(zero_len_server, 0x0d, pa(4, 4, 16, 0));
+  CHECK(IsTpError(ParseTransportParameters(zero_len_server, Perspective::kServer).status()));
   std::vector<uint8_t> short_addr(10, 0);
   CHECK(IsTpError(
       ParseTransportParameters(server_with(0x0d, short_addr), Perspective::kServer).status()));
@@ -433,6 +439,9 @@ TEST_CASE("Serialize validates values", "[transport_parameters]") {
   CHECK(IsTpError(SerializeTransportParameters(p, Perspective::kClient).status()));
   p = FullServerParameters();
   p.preferred_address->connection_id = ConnectionId();
+  CHECK(IsTpError(SerializeTransportParameters(p, Perspective::kServer).status()));
+  p = FullServerParameters();
+  p.initial_source_connection_id = ConnectionId();  // RFC 9000 §18.2
   CHECK(IsTpError(SerializeTransportParameters(p, Perspective::kServer).status()));
   p = FullServerParameters();
   p.initial_max_data = uint64_t{1} << 62;
