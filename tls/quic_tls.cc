@@ -81,8 +81,9 @@ absl::StatusOr<std::unique_ptr<QuicTls>> QuicTls::NewConnection(
 absl::StatusOr<std::unique_ptr<QuicTls>> QuicTls::CreateClient(
     TlsClientContext& context, QuicTlsVisitor* visitor, std::string server_name,
     std::vector<uint8_t> local_transport_params, std::vector<uint8_t> session_to_resume) {
-  if (server_name.size() > kMaxServerNameLength) {
-    return absl::InvalidArgumentError("server name too long");
+  if (server_name.size() > kMaxServerNameLength ||
+      server_name.find('\0') != std::string::npos) {
+    return absl::InvalidArgumentError("server name too long or holds a NUL");
   }
   if (context.verify_peer() && server_name.empty()) {
     return absl::InvalidArgumentError("verify_peer needs a server name to check");
@@ -167,7 +168,10 @@ absl::Status QuicTls::ProvideData(EncryptionLevel level, absl::Span<const uint8_
   if (level == EncryptionLevel::kEarlyData) {
     return Fail(TlsProtocolViolationError("CRYPTO data in 0-RTT"));
   }
-  if (!started_) started_ = true;  // a server starts with the ClientHello
+  // A client's first bytes must follow its ClientHello; a server needs no Start().
+  if (!is_server_ && !started_) {
+    return absl::FailedPreconditionError("QuicTls::Start must precede ProvideData on a client");
+  }
   if (data.empty()) return absl::OkStatus();
   EncryptionLevel read_level = ToLevel(SSL_quic_read_level(ssl_));
   if (level < read_level) {
@@ -249,7 +253,9 @@ absl::Status QuicTls::DriveOnce() {
 
 absl::Status QuicTls::TlsFailure(const std::string& what) {
   std::string reason = absl::StrCat(what, ": ", ErrorQueueString());
-  if (!is_server_ && SSL_get_verify_result(ssl_) != X509_V_OK) {
+  // Certificate alerts (RFC 8446 §6.2: bad_certificate .. unknown_ca): say why.
+  if (alert_.has_value() && *alert_ >= kAlertBadCertificate && *alert_ <= kAlertUnknownCa &&
+      SSL_get_verify_result(ssl_) != X509_V_OK) {
     absl::StrAppend(&reason, " (certificate: ",
                     X509_verify_cert_error_string(SSL_get_verify_result(ssl_)), ")");
   }

@@ -68,7 +68,8 @@ class QuicTls {
   QuicTls& operator=(const QuicTls&) = delete;
 
   // Client: produces the ClientHello (and 0-RTT write keys when resuming a session that allows
-  // early data). Server: nothing to do until the ClientHello arrives. Call once.
+  // early data); required before ProvideData. Server: optional, nothing happens until the
+  // ClientHello arrives. Call at most once.
   absl::Status Start();
 
   // In-order CRYPTO stream bytes received at `level` (the connection reassembles offsets).

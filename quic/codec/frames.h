@@ -15,6 +15,7 @@
 
 #include "absl/types/span.h"
 #include "quic/codec/connection_id.h"
+#include "quic/codec/perspective.h"
 
 namespace kite::quic {
 
@@ -155,9 +156,6 @@ struct MaxStreamDataFrame {
   uint64_t maximum_stream_data = 0;
 };
 
-// RFC 9000 §19.11 and §19.14: stream counts cannot exceed 2^60, since stream IDs are 62-bit and
-// the low two bits carry the stream type.
-inline constexpr uint64_t kMaxStreamCount = uint64_t{1} << 60;
 
 // RFC 9000 §19.11: 0x12 (bidirectional) and 0x13 (unidirectional).
 struct MaxStreamsFrame {

@@ -19,12 +19,12 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "quic/codec/connection_id.h"
+#include "quic/codec/perspective.h"
 
 namespace kite::quic {
 
 // Which end of the connection sent (or will send) a set of parameters. Transport parameters
 // are where the codec first needs it: some parameters are server-only (RFC 9000 §18.2).
-enum class Perspective : uint8_t { kClient, kServer };
 
 // Transport parameter IDs (RFC 9000 §18.2, RFC 9368 §9.1, RFC 9221 §3).
 enum class TransportParameterId : uint64_t {

@@ -16,7 +16,7 @@ namespace kite::quic {
 // Most ranges an AckTracker remembers and reports. Older ranges are dropped first; packets
 // below the oldest remembered range are treated as duplicates (RFC 9000 §13.2.3 permits
 // limiting ACK ranges; §12.3 permits a minimum packet number for duplicate detection).
-inline constexpr size_t kMaxAckRanges = 64;
+inline constexpr size_t kMaxTrackedAckRanges = 64;
 
 // Inclusive range of packet numbers.
 struct PacketRange {
@@ -38,12 +38,12 @@ enum class EcnCodepoint : uint8_t {
 };
 
 // RFC 9000 §19.3.2.
-struct EcnCounts {
+struct AckEcnCounts {
   uint64_t ect0 = 0;
   uint64_t ect1 = 0;
   uint64_t ce = 0;
 
-  friend bool operator==(const EcnCounts& a, const EcnCounts& b) {
+  friend bool operator==(const AckEcnCounts& a, const AckEcnCounts& b) {
     return a.ect0 == b.ect0 && a.ect1 == b.ect1 && a.ce == b.ce;
   }
 };
@@ -54,7 +54,7 @@ struct AckRanges {
   // Time between receipt of the largest acknowledged and sending the ACK (RFC 9000 §13.2.5),
   // unscaled; the codec applies the ack_delay_exponent.
   absl::Duration ack_delay = absl::ZeroDuration();
-  std::optional<EcnCounts> ecn;
+  std::optional<AckEcnCounts> ecn;
 
   bool empty() const { return ranges.empty(); }
   uint64_t largest() const { return ranges.empty() ? 0 : ranges.front().largest; }

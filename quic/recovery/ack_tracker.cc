@@ -6,7 +6,7 @@ namespace kite::quic {
 
 AckTracker::AckTracker(PacketNumberSpace space, AckPolicy policy)
     : space_(space), policy_(policy) {
-  policy_.max_ack_ranges = std::clamp<size_t>(policy_.max_ack_ranges, 1, kMaxAckRanges);
+  policy_.max_ack_ranges = std::clamp<size_t>(policy_.max_ack_ranges, 1, kMaxTrackedAckRanges);
   policy_.ack_eliciting_threshold = std::max<size_t>(policy_.ack_eliciting_threshold, 1);
   policy_.max_ack_delay = std::max(policy_.max_ack_delay, absl::ZeroDuration());
 }

@@ -23,8 +23,8 @@ struct AckPolicy {
   absl::Duration max_ack_delay = absl::Milliseconds(25);
   // §13.2.2: acknowledge at least every second ack-eliciting packet.
   size_t ack_eliciting_threshold = 2;
-  // Ranges remembered and reported; at most kMaxAckRanges.
-  size_t max_ack_ranges = kMaxAckRanges;
+  // Ranges remembered and reported; at most kMaxTrackedAckRanges.
+  size_t max_ack_ranges = kMaxTrackedAckRanges;
 };
 
 class AckTracker {
@@ -63,7 +63,7 @@ class AckTracker {
 
   // nullopt before any packet arrived.
   std::optional<uint64_t> largest_received() const { return largest_received_; }
-  const EcnCounts& ecn_counts() const { return ecn_counts_; }
+  const AckEcnCounts& ecn_counts() const { return ecn_counts_; }
   PacketNumberSpace space() const { return space_; }
   size_t range_count() const { return received_.size(); }
 
@@ -89,7 +89,7 @@ class AckTracker {
   std::optional<absl::Time> first_unacked_ack_eliciting_time_;
   std::optional<absl::Time> immediate_since_;
 
-  EcnCounts ecn_counts_;
+  AckEcnCounts ecn_counts_;
   bool ecn_seen_ = false;
 
   struct SentAck {

@@ -165,7 +165,7 @@ absl::StatusOr<AckOutcome> LossDetection::OnAckReceived(PacketNumberSpace space,
   return outcome;
 }
 
-uint64_t LossDetection::ProcessEcn(PacketNumberSpace space, const std::optional<EcnCounts>& counts,
+uint64_t LossDetection::ProcessEcn(PacketNumberSpace space, const std::optional<AckEcnCounts>& counts,
                                    const std::vector<SentPacket>& newly_acked, bool stale_ack) {
   if (ecn_validation_failed_) return 0;
   uint64_t sent_ect0 = 0;
@@ -181,7 +181,7 @@ uint64_t LossDetection::ProcessEcn(PacketNumberSpace space, const std::optional<
   }
   // A reordered, older ACK may carry smaller counts; it says nothing new.
   if (stale_ack) return 0;
-  EcnCounts& prev = state(space).peer_ecn;
+  AckEcnCounts& prev = state(space).peer_ecn;
   if (counts->ect0 < prev.ect0 || counts->ect1 < prev.ect1 || counts->ce < prev.ce) {
     ecn_validation_failed_ = true;
     return 0;

@@ -143,7 +143,7 @@ class LossDetection {
     std::optional<uint64_t> largest_acked;
     std::optional<absl::Time> time_of_last_ack_eliciting;
     std::optional<absl::Time> loss_time;
-    EcnCounts peer_ecn;
+    AckEcnCounts peer_ecn;
     bool discarded = false;
   };
 
@@ -160,7 +160,7 @@ class LossDetection {
                            const std::vector<SentPacket>& lost,
                            const std::vector<LossTrigger>& triggers, size_t prior_in_flight,
                            uint64_t ecn_ce_delta);
-  uint64_t ProcessEcn(PacketNumberSpace space, const std::optional<EcnCounts>& counts,
+  uint64_t ProcessEcn(PacketNumberSpace space, const std::optional<AckEcnCounts>& counts,
                       const std::vector<SentPacket>& newly_acked, bool stale_ack);
 
   std::optional<std::pair<absl::Time, PacketNumberSpace>> EarliestLossTime() const;

@@ -2,14 +2,8 @@
 #ifndef KITE_QUIC_STREAMS_PERSPECTIVE_H_
 #define KITE_QUIC_STREAMS_PERSPECTIVE_H_
 
-namespace kite::quic {
+// Perspective and OtherPerspective live in the codec, the lowest layer that needs them.
+#include "quic/codec/perspective.h"
 
-enum class Perspective { kClient, kServer };
-
-constexpr Perspective OtherPerspective(Perspective p) {
-  return p == Perspective::kClient ? Perspective::kServer : Perspective::kClient;
-}
-
-}  // namespace kite::quic
 
 #endif  // KITE_QUIC_STREAMS_PERSPECTIVE_H_

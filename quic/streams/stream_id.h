@@ -18,7 +18,6 @@ inline constexpr uint64_t kStreamIdDirectionBit = 0x02;
 
 // Stream ids are varints (§2.1), so at most 2^60 streams of each type exist (§4.6).
 inline constexpr uint64_t kMaxStreamId = kMaxVarInt;
-inline constexpr uint64_t kMaxStreamCount = uint64_t{1} << 60;
 
 constexpr bool IsClientInitiated(uint64_t id) { return (id & kStreamIdInitiatorBit) == 0; }
 constexpr bool IsServerInitiated(uint64_t id) { return !IsClientInitiated(id); }

@@ -377,6 +377,7 @@ TEST_CASE("QuicTls verifies the server certificate", "[tls]") {
     CHECK_FALSE(complete);
     CHECK(GetTlsAlert(status) == kAlertUnknownCa);
     CHECK(TlsErrorTransportCode(status) == 0x100 + 48);
+    CHECK(std::string(status.message()).find("self signed") != std::string::npos);
   }
   SECTION("trusted, wrong name: bad_certificate") {
     auto [status, complete] = run(TestCertificate().certificate_pem, "alt.test");
@@ -446,6 +447,44 @@ TEST_CASE("QuicTls queues CRYPTO data until its level is readable", "[tls]") {
   absl::Status late = client.tls->ProvideData(EncryptionLevel::kInitial, Bytes("late"));
   CHECK(GetTlsErrorKind(late) == TlsErrorKind::kProtocolViolation);
   CHECK(TlsErrorTransportCode(late) == 0x0a);
+}
+
+TEST_CASE("QuicTls accepts a flight split into single bytes", "[tls]") {
+  auto server_ctx = MakeServerContext(DefaultServerOptions());
+  auto client_ctx = MakeClientContext(DefaultClientOptions());
+  Endpoint client, server;
+  StartClient(client, *client_ctx, "localhost");
+  MakeServer(server, *server_ctx);
+  std::vector<uint8_t> hello = client.visitor.TakeOutbound(EncryptionLevel::kInitial);
+  for (size_t i = 0; i < hello.size(); ++i) {
+    REQUIRE(server.tls->ProvideData(EncryptionLevel::kInitial, absl::MakeConstSpan(&hello[i], 1))
+                .ok());
+    // Nothing comes back before the last byte of the ClientHello.
+    CHECK(server.visitor.HasOutbound() == (i + 1 == hello.size()));
+  }
+  for (EncryptionLevel level : {EncryptionLevel::kInitial, EncryptionLevel::kHandshake}) {
+    for (uint8_t byte : server.visitor.TakeOutbound(level)) {
+      REQUIRE(client.tls->ProvideData(level, absl::MakeConstSpan(&byte, 1)).ok());
+    }
+  }
+  CHECK(client.tls->handshake_complete());
+  RunHandshake(client, server);
+  CHECK(server.status.ok());
+  CHECK(server.tls->handshake_complete());
+}
+
+TEST_CASE("QuicTls client must Start before it takes CRYPTO data", "[tls]") {
+  auto client_ctx = MakeClientContext(DefaultClientOptions());
+  testing::RecordingVisitor visitor;
+  absl::StatusOr<std::unique_ptr<QuicTls>> tls =
+      QuicTls::CreateClient(*client_ctx, &visitor, "localhost", kClientParams);
+  REQUIRE(tls.ok());
+  CHECK((*tls)->ProvideData(EncryptionLevel::kInitial, Bytes("x")).code() ==
+        absl::StatusCode::kFailedPrecondition);
+  REQUIRE((*tls)->Start().ok());
+  CHECK((*tls)->Start().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK_FALSE(QuicTls::CreateClient(*client_ctx, &visitor, std::string("a\0b", 3), kClientParams)
+                  .ok());
 }
 
 TEST_CASE("QuicTls bounds queued CRYPTO data", "[tls]") {

@@ -81,8 +81,8 @@ TEST_CASE("ack tracker bounds its ranges and treats forgotten packets as duplica
   CHECK(t.range_count() == 4);
   AckTracker big(PacketNumberSpace::kApplication);
   for (uint64_t pn = 0; pn < 1000; pn += 2) Receive(big, pn, kT0);
-  CHECK(big.range_count() == kMaxAckRanges);
-  CHECK(big.BuildAck(kT0).ranges.size() == kMaxAckRanges);
+  CHECK(big.range_count() == kMaxTrackedAckRanges);
+  CHECK(big.BuildAck(kT0).ranges.size() == kMaxTrackedAckRanges);
 }
 
 TEST_CASE("ack tracker stops reporting what an acknowledged ACK covered",
@@ -181,7 +181,7 @@ TEST_CASE("ack tracker acknowledges CE-marked packets immediately and counts ECN
   Receive(t, 2, kT0 + Milliseconds(5), false, EcnCodepoint::kEct1);
   AckRanges ack = t.BuildAck(kT0 + Milliseconds(5));
   REQUIRE(ack.ecn.has_value());
-  CHECK(*ack.ecn == EcnCounts{1, 1, 1});
+  CHECK(*ack.ecn == AckEcnCounts{1, 1, 1});
 }
 
 }  // namespace

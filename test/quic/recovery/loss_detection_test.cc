@@ -449,19 +449,19 @@ TEST_CASE("loss detection: ECN-CE increase is a congestion signal; bad counts fa
     ld.OnPacketSent(kApp, Packet(pn, kT0, true, true, EcnCodepoint::kEct0));
   }
   AckRanges a = Ack({{0, 1}});
-  a.ecn = EcnCounts{2, 0, 0};
+  a.ecn = AckEcnCounts{2, 0, 0};
   REQUIRE(OnAck(ld, kApp, a, kT0 + Milliseconds(50)).ok());
   CHECK(ld.CongestionWindow() == 12000);  // window not full: no growth, no reduction
   CHECK_FALSE(ld.ecn_validation_failed());
   a = Ack({{0, 2}});
-  a.ecn = EcnCounts{2, 0, 1};
+  a.ecn = AckEcnCounts{2, 0, 1};
   REQUIRE(OnAck(ld, kApp, a, kT0 + Milliseconds(60)).ok());
   CHECK(ld.controller().StateName() == "recovery");
   CHECK(ld.CongestionWindow() == 6000);
   CHECK_FALSE(ld.ecn_validation_failed());
   // Counts that go down fail validation; CE is then ignored.
   a = Ack({{0, 3}});
-  a.ecn = EcnCounts{1, 0, 1};
+  a.ecn = AckEcnCounts{1, 0, 1};
   REQUIRE(OnAck(ld, kApp, a, kT0 + Milliseconds(70)).ok());
   CHECK(ld.ecn_validation_failed());
 }
