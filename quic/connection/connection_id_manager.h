@@ -67,6 +67,8 @@ class ConnectionIdManager {
                                  const ConnectionId& id, const StatelessResetToken& token);
   const ConnectionId& ActivePeerId() const;
   uint64_t active_peer_sequence() const { return active_peer_seq_; }
+  // IDs the peer issued that we still hold (retired ones excluded).
+  size_t peer_id_count() const { return peer_.size(); }
   // Switches to an unused peer ID (migration); false if none is available.
   bool RotatePeerId();
   // Sequence numbers whose RETIRE_CONNECTION_ID must be (re)sent.
