@@ -196,8 +196,28 @@ absl::Status Connection::InitServer(tls::TlsServerContext& tls, const PacketHead
   absl::StatusOr<std::vector<uint8_t>> tp =
       SerializeTransportParameters(LocalTransportParameters(), Perspective::kServer);
   if (!tp.ok()) return tp.status();
-  // RFC 9001 §4.6.1: 0-RTT is bound to the transport parameters that limit it.
-  std::vector<uint8_t> early_context = *tp;
+  // RFC 9001 §4.6.1, RFC 9000 §7.4.1: 0-RTT is bound to the transport parameters a client
+  // remembers and uses before the handshake completes. The connection IDs and the stateless
+  // reset token change on every connection, so they stay out of the context.
+  TransportParameters remembered;
+  TransportParameters local = LocalTransportParameters();
+  remembered.active_connection_id_limit = local.active_connection_id_limit;
+  remembered.initial_max_data = local.initial_max_data;
+  remembered.initial_max_stream_data_bidi_local = local.initial_max_stream_data_bidi_local;
+  remembered.initial_max_stream_data_bidi_remote = local.initial_max_stream_data_bidi_remote;
+  remembered.initial_max_stream_data_uni = local.initial_max_stream_data_uni;
+  remembered.initial_max_streams_bidi = local.initial_max_streams_bidi;
+  remembered.initial_max_streams_uni = local.initial_max_streams_uni;
+  remembered.max_datagram_frame_size = local.max_datagram_frame_size;
+  remembered.disable_active_migration = local.disable_active_migration;
+  remembered.max_udp_payload_size = local.max_udp_payload_size;
+  remembered.initial_source_connection_id = ConnectionId();  // required field, fixed value
+  absl::StatusOr<std::vector<uint8_t>> context =
+      SerializeTransportParameters(remembered, Perspective::kClient);
+  if (!context.ok()) return context.status();
+  std::vector<uint8_t> early_context = std::move(*context);
+  early_context.push_back(static_cast<uint8_t>(version_ >> 24));
+  early_context.push_back(static_cast<uint8_t>(version_));
   absl::StatusOr<std::unique_ptr<tls::QuicTls>> t =
       tls::QuicTls::CreateServer(tls, this, std::move(*tp), std::move(early_context));
   if (!t.ok()) return t.status();

@@ -1,0 +1,137 @@
+// Resumption and 0-RTT between kite connections (RFC 9001 §4.6, RFC 9000 §7.4.1).
+#include <catch2/catch.hpp>
+
+#include <vector>
+
+#include "quic/codec/packet_header.h"
+#include "test/quic/connection/connection_harness.h"
+#include "test/quic/connection/stream_collector.h"
+
+namespace kite::quic::test {
+namespace {
+
+bool HasEvent(const std::vector<ConnectionEvent>& events, ConnectionEvent::Type type) {
+  for (const ConnectionEvent& e : events) {
+    if (e.type == type) return true;
+  }
+  return false;
+}
+
+// First connection: handshake, wait for the tickets, close.
+std::vector<uint8_t> FirstConnection(ConnectionHarness& h) {
+  REQUIRE(h.Connect().ok());
+  REQUIRE(h.RunUntil([&] { return !h.tickets().empty() && h.client()->handshake_confirmed(); }));
+  CHECK_FALSE(h.client()->is_resumed());
+  CHECK_FALSE(h.client()->early_data_attempted());
+  return h.tickets().back();
+}
+
+struct ZeroRttRun {
+  bool accepted = false;
+  bool rejected_event = false;
+  uint64_t zero_rtt_packets = 0;
+  size_t zero_rtt_datagrams_seen = 0;
+  std::vector<uint8_t> received;
+  bool fin = false;
+  bool resumed = false;
+};
+
+// Second connection: resumes with `ticket` and writes `payload` on a stream before the handshake.
+ZeroRttRun ResumeWithData(ConnectionHarness& h, std::vector<uint8_t> ticket,
+                          const std::vector<uint8_t>& payload, size_t* zero_rtt_seen) {
+  h.options().client.resumption_session = std::move(ticket);
+  REQUIRE(h.Connect().ok());
+  StreamCollector server_streams;
+  h.on_server_event = [&](Connection& c, const ConnectionEvent& ev) {
+    server_streams.OnEvent(c, ev);
+  };
+  absl::StatusOr<uint64_t> id = h.client()->OpenStream(true);
+  REQUIRE(id.ok());
+  REQUIRE(h.client()->WriteStream(*id, absl::MakeConstSpan(payload), true).ok());
+  bool done = h.RunUntil([&] {
+    const StreamCollector::Received* r = server_streams.Get(*id);
+    return r != nullptr && r->fin && h.client()->handshake_confirmed();
+  });
+  REQUIRE(done);
+  ZeroRttRun run;
+  run.accepted = h.client()->early_data_accepted();
+  run.rejected_event = HasEvent(h.client_events(), ConnectionEvent::Type::kZeroRttRejected);
+  run.zero_rtt_packets = h.client()->stats().zero_rtt_packets_sent;
+  run.zero_rtt_datagrams_seen = *zero_rtt_seen;
+  run.received = server_streams.Get(*id)->bytes;
+  run.fin = server_streams.Get(*id)->fin;
+  run.resumed = h.client()->is_resumed();
+  CHECK(h.server()->early_data_accepted() == run.accepted);
+  h.on_server_event = nullptr;
+  return run;
+}
+
+HarnessOptions Options(size_t* zero_rtt_seen) {
+  HarnessOptions opts;
+  opts.link.propagation_delay = absl::Milliseconds(25);
+  opts.inspect = [zero_rtt_seen](bool from_client, absl::Span<const uint8_t> d) {
+    // Walk the coalesced long-header packets of a client datagram looking for 0-RTT.
+    size_t off = 0;
+    while (from_client && off < d.size() && IsLongHeader(d[off])) {
+      absl::StatusOr<PacketHeader> h = ParsePacketHeader(d.subspan(off), 8);
+      if (!h.ok() || h->packet_length == 0) break;
+      if (h->type == PacketType::kZeroRtt) ++*zero_rtt_seen;
+      off += h->packet_length;
+    }
+    return true;
+  };
+  return opts;
+}
+
+TEST_CASE("a resumed client sends stream data in 0-RTT and the server accepts it",
+          "[connection][0rtt]") {
+  size_t zero_rtt_seen = 0;
+  ConnectionHarness h(Options(&zero_rtt_seen));
+  REQUIRE(h.Init().ok());
+  std::vector<uint8_t> ticket = FirstConnection(h);
+  absl::Time start = h.now();
+  std::vector<uint8_t> payload = Pattern(3000, 5);
+  ZeroRttRun run = ResumeWithData(h, ticket, payload, &zero_rtt_seen);
+  CHECK(run.resumed);
+  CHECK(run.accepted);
+  CHECK_FALSE(run.rejected_event);
+  CHECK(run.zero_rtt_packets > 0);
+  CHECK(run.zero_rtt_datagrams_seen > 0);
+  CHECK(run.fin);
+  CHECK(run.received == payload);
+  (void)start;
+}
+
+TEST_CASE("the server rejects 0-RTT when its transport parameters changed; data goes in 1-RTT",
+          "[connection][0rtt]") {
+  size_t zero_rtt_seen = 0;
+  ConnectionHarness h(Options(&zero_rtt_seen));
+  REQUIRE(h.Init().ok());
+  std::vector<uint8_t> ticket = FirstConnection(h);
+  // RFC 9001 §4.6.2: the server's early-data context covers its transport parameters; a
+  // smaller flow-control limit must make it refuse 0-RTT.
+  h.options().server.initial_max_data = 512 << 10;
+  std::vector<uint8_t> payload = Pattern(3000, 6);
+  ZeroRttRun run = ResumeWithData(h, ticket, payload, &zero_rtt_seen);
+  CHECK(run.resumed);
+  CHECK_FALSE(run.accepted);
+  CHECK(run.rejected_event);
+  CHECK(run.zero_rtt_packets > 0);
+  CHECK(run.fin);
+  CHECK(run.received == payload);
+}
+
+TEST_CASE("a garbage ticket falls back to a full handshake", "[connection][0rtt]") {
+  size_t zero_rtt_seen = 0;
+  ConnectionHarness h(Options(&zero_rtt_seen));
+  REQUIRE(h.Init().ok());
+  h.options().client.resumption_session = std::vector<uint8_t>(300, 0xab);
+  REQUIRE(h.Connect().ok());
+  REQUIRE(h.RunUntil([&] { return h.client()->handshake_confirmed(); }));
+  CHECK_FALSE(h.client()->is_resumed());
+  CHECK(h.client()->stats().zero_rtt_packets_sent == 0);
+  CHECK(zero_rtt_seen == 0);
+}
+
+}  // namespace
+}  // namespace kite::quic::test
