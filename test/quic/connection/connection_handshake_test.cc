@@ -199,3 +199,27 @@ TEST_CASE("runs with the same seed are identical", "[connection]") {
 
 }  // namespace
 }  // namespace kite::quic::test
+
+namespace kite::quic::test {
+namespace {
+
+TEST_CASE("a client follows a Retry and the transport parameters authenticate it",
+          "[connection][retry]") {
+  for (uint32_t version : {kQuicVersion1, kQuicVersion2}) {
+    HarnessOptions opts;
+    opts.client.version = version;
+    opts.server_sends_retry = true;
+    opts.link.propagation_delay = absl::Milliseconds(10);
+    ConnectionHarness h(opts);
+    REQUIRE(h.Init().ok());
+    REQUIRE(h.Connect().ok());
+    REQUIRE(h.RunUntil([&] { return BothConfirmed(h); }));
+    CHECK(h.retries_sent() == 1);
+    // RFC 9000 §7.3: the server's retry_source_connection_id matches the Retry's SCID.
+    CHECK(h.client()->peer_transport_parameters().retry_source_connection_id.has_value());
+    CHECK_FALSE(h.client()->is_closing());
+  }
+}
+
+}  // namespace
+}  // namespace kite::quic::test

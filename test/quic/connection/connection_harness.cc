@@ -2,7 +2,10 @@
 
 #include <algorithm>
 
+#include "quic/codec/data_writer.h"
 #include "quic/codec/packet_header.h"
+#include "tls/quic_version.h"
+#include "tls/retry_integrity.h"
 #include "tls/self_signed_certificate.h"
 
 namespace kite::quic::test {
@@ -90,8 +93,22 @@ void ConnectionHarness::Deliver(const sim::Delivery& d) {
       absl::StatusOr<PacketHeader> h =
           ParsePacketHeader(absl::MakeConstSpan(d.bytes), options_.server.local_cid_length);
       if (!h.ok() || h->type != PacketType::kInitial || d.bytes.size() < 1200) return;
-      absl::StatusOr<std::unique_ptr<Connection>> s =
-          Connection::Accept(options_.server, *server_tls_, *h, path, now_, MakeRandom());
+      std::optional<ConnectionId> odcid;
+      std::optional<ConnectionId> retry_scid;
+      if (options_.server_sends_retry) {
+        if (h->token.empty()) {
+          SendRetry(*h);
+          return;
+        }
+        if (!retry_scid_.has_value() || h->dcid != *retry_scid_ ||
+            std::vector<uint8_t>(h->token.begin(), h->token.end()) != retry_token_) {
+          return;
+        }
+        odcid = retry_original_dcid_;
+        retry_scid = retry_scid_;
+      }
+      absl::StatusOr<std::unique_ptr<Connection>> s = Connection::Accept(
+          options_.server, *server_tls_, *h, path, now_, MakeRandom(), odcid, retry_scid);
       if (!s.ok()) return;
       server_ = std::move(*s);
     }
@@ -115,6 +132,30 @@ void ConnectionHarness::DrainEvents() {
       server_events_.push_back(std::move(*ev));
     }
   }
+}
+
+void ConnectionHarness::SendRetry(const PacketHeader& initial) {
+  uint8_t cid[8];
+  MakeRandom()(cid, sizeof(cid));
+  retry_scid_ = ConnectionId(cid, sizeof(cid));
+  retry_original_dcid_ = initial.dcid;
+  retry_token_.assign(24, 0);
+  MakeRandom()(retry_token_.data(), retry_token_.size());
+  std::vector<uint8_t> packet(512);
+  DataWriter w(absl::MakeSpan(packet));
+  if (!WriteRetryPacketWithoutTag(w, initial.version, initial.scid, *retry_scid_,
+                                  absl::MakeConstSpan(retry_token_), 0)) {
+    return;
+  }
+  size_t len = w.length();
+  absl::StatusOr<tls::RetryIntegrityTag> tag = tls::ComputeRetryIntegrityTag(
+      initial.version == kQuicVersion2 ? tls::QuicVersion::kV2 : tls::QuicVersion::kV1,
+      initial.dcid.span(), absl::MakeConstSpan(packet.data(), len));
+  if (!tag.ok()) return;
+  std::copy(tag->begin(), tag->end(), packet.begin() + len);
+  packet.resize(len + tag->size());
+  ++retries_sent_;
+  network_->Send(now_, kServerAddress, kClientAddress, absl::MakeConstSpan(packet));
 }
 
 bool ConnectionHarness::RunUntil(const std::function<bool()>& done, absl::Duration limit) {

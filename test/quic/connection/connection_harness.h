@@ -6,12 +6,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "quic/codec/packet_header.h"
 #include "quic/connection/connection.h"
 #include "quic/sim/in_memory_network.h"
 #include "tls/tls_context.h"
@@ -26,6 +28,9 @@ struct HarnessOptions {
   bool enable_early_data = true;
   std::vector<std::string> client_alpn = {"kite-test"};
   std::vector<std::string> server_alpn = {"kite-test"};
+  // The server answers a token-less Initial with a Retry (RFC 9000 §8.1.2), as a server's
+  // I/O layer would, and accepts the Initial that echoes the token.
+  bool server_sends_retry = false;
   // Called for every datagram that crosses the network; false drops it.
   std::function<bool(bool from_client, absl::Span<const uint8_t> datagram)> inspect;
 };
@@ -70,6 +75,7 @@ class ConnectionHarness {
  private:
   void Flush(Connection* c, bool from_client);
   void Deliver(const sim::Delivery& d);
+  void SendRetry(const PacketHeader& initial);
   void DrainEvents();
   RandomBytes MakeRandom();
 
@@ -88,6 +94,16 @@ class ConnectionHarness {
   std::vector<std::vector<uint8_t>> tickets_;
   uint64_t client_datagrams_ = 0;
   uint64_t server_datagrams_ = 0;
+  // Retry state: what the harness's "I/O layer" sent and must see echoed.
+  std::vector<uint8_t> retry_token_;
+  std::optional<ConnectionId> retry_original_dcid_;
+  std::optional<ConnectionId> retry_scid_;
+
+ public:
+  uint64_t retries_sent() const { return retries_sent_; }
+
+ private:
+  uint64_t retries_sent_ = 0;
 };
 
 NetworkPath PathFor(const sim::Address& local, const sim::Address& remote);
