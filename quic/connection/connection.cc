@@ -432,8 +432,9 @@ tls::PacketProtector* Connection::ReadKeys(EncryptionLevel level) const {
 }
 
 void Connection::OnDatagram(absl::Time now, const NetworkPath& path,
-                            absl::Span<const uint8_t> datagram) {
+                            absl::Span<const uint8_t> datagram, EcnCodepoint ecn) {
   now_ = now;
+  rx_ecn_ = ecn;
   if (state_ == State::kTerminated || state_ == State::kDraining) return;
   stats_.bytes_received += datagram.size();
   amp_bytes_received_ += datagram.size();
@@ -581,12 +582,16 @@ size_t Connection::ProcessPacket(absl::Time now, const NetworkPath& path,
     return h.packet_length;
   }
   if (s.discarded) return h.packet_length;  // e.g. HANDSHAKE_DONE discarded it meanwhile
-  s.acks->OnPacketReceived(pn, now, ack_eliciting, EcnCodepoint::kNotEct);
+  s.acks->OnPacketReceived(pn, now, ack_eliciting, rx_ecn_);
+  if (rx_ecn_ == EcnCodepoint::kCe) stats_.ecn_ce_received++;
   if (!s.largest_received.has_value() || pn > *s.largest_received) {
     s.largest_received = pn;
-    // RFC 9000 §9.3: follow the peer to a new address (NAT rebinding) on its newest
-    // non-probing packet.
-    if (non_probing && path.remote != path_.remote && handshake_confirmed_) path_ = path;
+    // RFC 9000 §9.3: follow the peer to a new address on its newest non-probing packet.
+    if (level == EncryptionLevel::kApplication && non_probing && handshake_confirmed_ &&
+        path.remote != path_.remote && perspective_ == Perspective::kServer) {
+      OnPeerAddressChange(now, path, h.dcid);
+    }
+    if (level == EncryptionLevel::kApplication) last_peer_dcid_ = h.dcid;
   }
   // RFC 9000 §10.1: any successfully processed packet restarts the idle timer.
   idle_start_ = now;
@@ -832,7 +837,10 @@ absl::Status Connection::OnFrame(absl::Time now, PacketType type, PacketNumberSp
     }
     return absl::OkStatus();
   }
-  if (std::holds_alternative<PathResponseFrame>(frame)) return absl::OkStatus();
+  if (const auto* f = std::get_if<PathResponseFrame>(&frame)) {
+    OnPathResponse(now, f->data);
+    return absl::OkStatus();
+  }
   if (const auto* f = std::get_if<ConnectionCloseFrame>(&frame)) {
     CloseInfo info;
     info.by_peer = true;
@@ -881,6 +889,7 @@ absl::Status Connection::OnAckFrame(absl::Time now, PacketNumberSpace sp, const 
   AckRanges ranges;
   ranges.ranges.reserve(ack.ranges.size());
   for (const AckRange& r : ack.ranges) ranges.ranges.push_back(PacketRange{r.smallest, r.largest});
+  if (ack.ecn.has_value()) ranges.ecn = AckEcnCounts{ack.ecn->ect0, ack.ecn->ect1, ack.ecn->ecn_ce};
   uint64_t exponent = have_peer_params_ ? peer_params_.ack_delay_exponent : 3;
   // RFC 9000 §19.3: ack_delay is scaled by 2^ack_delay_exponent microseconds; a huge value is
   // clamped rather than overflowing.
@@ -1104,7 +1113,10 @@ void Connection::EmitStreamEvents() {
 size_t Connection::AmplificationBudget() const {
   // RFC 9000 §8.1: before validating the client's address a server sends at most three times
   // what it received.
-  if (perspective_ == Perspective::kClient || address_validated_) return SIZE_MAX;
+  // RFC 9000 §9.3: the same limit applies to a new peer address until it is validated.
+  if (perspective_ == Perspective::kClient || (address_validated_ && path_validated_)) {
+    return SIZE_MAX;
+  }
   uint64_t limit = 3 * amp_bytes_received_;
   return limit > amp_bytes_sent_ ? static_cast<size_t>(limit - amp_bytes_sent_) : 0;
 }
@@ -1118,7 +1130,7 @@ bool Connection::HasDataToSend(EncryptionLevel level, absl::Time now) const {
   if (level == EncryptionLevel::kApplication) {
     if (handshake_done_pending_ || !pending_new_cids_.empty() ||
         !cids_.pending_retirements_view().empty() || !pending_path_responses_.empty() ||
-        ping_pending_) {
+        ping_pending_ || challenge_send_pending_) {
       return true;
     }
     if (streams_->PendingMaxData().has_value() || streams_->PendingDataBlocked().has_value() ||
@@ -1183,6 +1195,9 @@ std::optional<Transmit> Connection::PollTransmit(absl::Time now, absl::Span<uint
     return Transmit{offset, path_};
   }
   MaybeInitiateScheduledKeyUpdate(now);
+  // RFC 9000 §13.4.2: mark ECT(0) until validation shows the path mangles ECN.
+  tx_ecn_ = config_.enable_ecn && !recovery_->ecn_validation_failed() ? EcnCodepoint::kEct0
+                                                                       : EcnCodepoint::kNotEct;
   max_size = std::min(max_size, budget);
   if (max_size < kMinPacketRoom) {
     recovery_->SetAmplificationBlocked(budget < kMinPacketRoom, now);
@@ -1220,6 +1235,13 @@ std::optional<Transmit> Connection::PollTransmit(absl::Time now, absl::Span<uint
     if (pad && i == last && offset < kMinInitialDatagramSize) {
       min_size = kMinInitialDatagramSize - offset;
     }
+    // RFC 9000 §8.2.1, §8.2.2: datagrams with PATH_CHALLENGE or PATH_RESPONSE are expanded
+    // to 1200 bytes, within the amplification limit.
+    if (kOrder[i] == EncryptionLevel::kApplication &&
+        (challenge_send_pending_ || !pending_path_responses_.empty()) &&
+        offset < kMinInitialDatagramSize && max_size >= kMinInitialDatagramSize) {
+      min_size = std::max(min_size, kMinInitialDatagramSize - offset);
+    }
     bool ack_eliciting = false;
     size_t n = BuildPacket(now, kOrder[i], out.subspan(offset, max_size - offset), min_size,
                            &ack_eliciting, congestion_allows);
@@ -1243,7 +1265,7 @@ std::optional<Transmit> Connection::PollTransmit(absl::Time now, absl::Span<uint
   if (perspective_ == Perspective::kClient && !handshake_complete_) {
     stats_.handshake_round_trips++;
   }
-  return Transmit{offset, path_};
+  return Transmit{offset, path_, tx_ecn_};
 }
 
 size_t Connection::BuildPacket(absl::Time now, EncryptionLevel level, absl::Span<uint8_t> out,
@@ -1303,6 +1325,7 @@ size_t Connection::BuildPacket(absl::Time now, EncryptionLevel level, absl::Span
                                std::max<int64_t>(0, absl::ToInt64Microseconds(ranges.ack_delay))) >>
                            config_.ack_delay_exponent;
       std::optional<EcnCounts> ecn;
+      if (ranges.ecn.has_value()) ecn = EcnCounts{ranges.ecn->ect0, ranges.ecn->ect1, ranges.ecn->ce};
       size_t written = WriteAckFrameWithinBudget(pw, absl::MakeConstSpan(wire), delay_raw, ecn,
                                                  pw.remaining());
       if (written > 0) {
@@ -1312,6 +1335,7 @@ size_t Connection::BuildPacket(absl::Time now, EncryptionLevel level, absl::Span
           AckFrame af;
           for (size_t i = 0; i < written; ++i) af.ranges.push_back(wire[i]);
           af.ack_delay = delay_raw;
+          af.ecn = ecn;
           note(af);
         }
       }
@@ -1427,6 +1451,11 @@ size_t Connection::BuildPacket(absl::Time now, EncryptionLevel level, absl::Span
         rec.retire_connection_ids.push_back(retire.front());
         retire.erase(retire.begin());
       }
+      if (challenge_send_pending_ && outgoing_challenge_.has_value() &&
+          put(PathChallengeFrame{*outgoing_challenge_})) {
+        challenge_send_pending_ = false;
+        stats_.path_challenges_sent++;
+      }
       while (!pending_path_responses_.empty()) {
         if (!put(PathResponseFrame{pending_path_responses_.front()})) break;
         pending_path_responses_.pop_front();
@@ -1532,6 +1561,7 @@ size_t Connection::BuildPacket(absl::Time now, EncryptionLevel level, absl::Span
   sent.bytes = size;
   sent.ack_eliciting = eliciting;
   sent.in_flight = eliciting || padding > 0;
+  sent.ecn = tx_ecn_;
   recovery_->OnPacketSent(sp, sent);
   if (eliciting) {
     rec.ack_eliciting = true;
@@ -1629,6 +1659,98 @@ size_t Connection::BuildClosePacket(absl::Time now, EncryptionLevel level, absl:
   return *sealed;
 }
 
+// --- Paths (RFC 9000 §8.2, §9) ---
+
+absl::Status Connection::MigrateTo(absl::Time now, const NetworkPath& new_path) {
+  now_ = now;
+  if (perspective_ != Perspective::kClient) {
+    return absl::FailedPreconditionError("only a client migrates");
+  }
+  if (state_ != State::kOpen || !handshake_confirmed_) {
+    // RFC 9000 §9: not before the handshake is confirmed.
+    return absl::FailedPreconditionError("migration needs a confirmed, open connection");
+  }
+  if (peer_params_.disable_active_migration) {
+    return absl::FailedPreconditionError("the peer disabled active migration");
+  }
+  if (new_path == path_) return absl::OkStatus();
+  // RFC 9000 §9.5: a new path gets a connection ID never used on another path.
+  if (!cids_.RotatePeerId()) {
+    return absl::ResourceExhaustedError("no unused connection ID from the peer");
+  }
+  path_ = new_path;
+  stats_.migrations++;
+  StartPathValidation(now);
+  if (observer_) observer_->OnConnectionStateChanged(now, "path_migrated");
+  return absl::OkStatus();
+}
+
+void Connection::StartPathValidation(absl::Time now) {
+  PathChallengeData data;
+  random_(data.data(), data.size());
+  outgoing_challenge_ = data;
+  challenge_send_pending_ = true;
+  path_validated_ = false;
+  challenge_resend_at_ = now + Pto();
+  // RFC 9000 §8.2.4: give up after three PTOs (at least 3 x 2 x kInitialRtt, §8.2.4 note).
+  challenge_deadline_ = now + std::max(3 * Pto(), absl::Milliseconds(6 * 333));
+}
+
+void Connection::OnPathResponse(absl::Time now, const PathChallengeData& data) {
+  // RFC 9000 §8.2.3: a response that matches no outstanding challenge is ignored.
+  if (!outgoing_challenge_.has_value() || data != *outgoing_challenge_) return;
+  outgoing_challenge_.reset();
+  challenge_send_pending_ = false;
+  challenge_resend_at_ = absl::InfiniteFuture();
+  challenge_deadline_ = absl::InfiniteFuture();
+  path_validated_ = true;
+  previous_path_.reset();
+  stats_.paths_validated++;
+  if (observer_) observer_->OnConnectionStateChanged(now, "path_validated");
+}
+
+void Connection::OnPeerAddressChange(absl::Time now, const NetworkPath& path,
+                                     const ConnectionId& dcid) {
+  // RFC 9000 §9.3: the server moves to the new address at once, but limits what it sends
+  // there (anti-amplification) until PATH_CHALLENGE confirms it.
+  if (path_validated_) previous_path_ = path_;
+  path_ = path;
+  stats_.migrations++;
+  amp_bytes_received_ = rx_datagram_.size();
+  amp_bytes_sent_ = 0;
+  // RFC 9000 §9.5: if the peer moved to a new connection ID, so do we, so that the two paths
+  // cannot be linked by an observer.
+  if (last_peer_dcid_.length() > 0 && dcid != last_peer_dcid_) (void)cids_.RotatePeerId();
+  StartPathValidation(now);
+  if (observer_) observer_->OnConnectionStateChanged(now, "peer_address_changed");
+}
+
+void Connection::OnPathValidationTimeout(absl::Time now) {
+  if (now >= challenge_deadline_) {
+    outgoing_challenge_.reset();
+    challenge_send_pending_ = false;
+    challenge_resend_at_ = absl::InfiniteFuture();
+    challenge_deadline_ = absl::InfiniteFuture();
+    stats_.path_validation_failures++;
+    if (previous_path_.has_value()) {
+      // RFC 9000 §9.3.2: go back to the last validated peer address.
+      path_ = *previous_path_;
+      previous_path_.reset();
+      path_validated_ = true;
+      return;
+    }
+    // RFC 9000 §8.2.4: with no validated path left the connection cannot continue.
+    CloseWithError(now, TransportErrorStatus(TransportErrorCode::kNoViablePath,
+                                             "path validation failed"));
+    return;
+  }
+  if (now >= challenge_resend_at_) {
+    // A fresh challenge each time (RFC 9000 §8.2.1 lets several be outstanding; one suffices).
+    challenge_send_pending_ = true;
+    challenge_resend_at_ = now + Pto();
+  }
+}
+
 // --- Timers ---
 
 absl::Duration Connection::Pto() const {
@@ -1669,6 +1791,9 @@ std::optional<absl::Time> Connection::NextDeadline() const {
     if (std::optional<absl::Time> ack = s.acks->AckDeadline()) d = std::min(d, *ack);
   }
   if (app_keys_.read_prev != nullptr) d = std::min(d, app_keys_.read_prev_discard);
+  if (outgoing_challenge_.has_value()) {
+    d = std::min(d, std::min(challenge_resend_at_, challenge_deadline_));
+  }
   // Pacing: data is waiting only for the pacer's release time.
   if (scheduler_.HasReady() && recovery_->CanSend(config_.max_datagram_size)) {
     absl::Time pace = recovery_->NextPacingTime(now_);
@@ -1699,6 +1824,7 @@ void Connection::OnTimeout(absl::Time now) {
     app_keys_.read_prev.reset();
     app_keys_.read_prev_discard = absl::InfiniteFuture();
   }
+  if (outgoing_challenge_.has_value()) OnPathValidationTimeout(now);
   std::optional<absl::Time> loss = recovery_->LossDetectionDeadline();
   if (loss.has_value() && *loss <= now) {
     TimeoutOutcome out = recovery_->OnLossDetectionTimeout(now);

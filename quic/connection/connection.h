@@ -56,6 +56,8 @@ namespace kite::quic {
 struct Transmit {
   size_t size = 0;
   NetworkPath path;
+  // The IP ECN codepoint to send the datagram with (RFC 9000 §13.4).
+  EcnCodepoint ecn = EcnCodepoint::kNotEct;
 };
 
 struct ConnectionStats {
@@ -70,6 +72,11 @@ struct ConnectionStats {
   uint64_t key_updates = 0;
   uint64_t handshake_round_trips = 0;  // client: datagram flights sent before completion
   uint64_t zero_rtt_packets_sent = 0;
+  uint64_t path_challenges_sent = 0;
+  uint64_t paths_validated = 0;
+  uint64_t path_validation_failures = 0;
+  uint64_t migrations = 0;  // peer address changes followed (server) or started (client)
+  uint64_t ecn_ce_received = 0;
 };
 
 class Connection : public tls::QuicTlsVisitor {
@@ -93,7 +100,9 @@ class Connection : public tls::QuicTlsVisitor {
   Connection& operator=(const Connection&) = delete;
 
   // --- The sans-I/O core ---
-  void OnDatagram(absl::Time now, const NetworkPath& path, absl::Span<const uint8_t> datagram);
+  // `ecn` is the IP ECN codepoint the datagram arrived with, where the I/O layer can read it.
+  void OnDatagram(absl::Time now, const NetworkPath& path, absl::Span<const uint8_t> datagram,
+                  EcnCodepoint ecn = EcnCodepoint::kNotEct);
   // Writes at most one datagram (possibly several coalesced packets) into `out`.
   std::optional<Transmit> PollTransmit(absl::Time now, absl::Span<uint8_t> out);
   // When OnTimeout must next be called; nullopt once the connection is terminated.
@@ -120,6 +129,13 @@ class Connection : public tls::QuicTlsVisitor {
   // --- Lifecycle ---
   // Closes with an application error (CONNECTION_CLOSE 0x1d).
   void Close(absl::Time now, uint64_t application_error_code, std::string reason);
+  // RFC 9000 §9.2: client only. Moves to `new_path` (a new local address): switches to an unused
+  // connection ID of the peer's and validates the path with PATH_CHALLENGE. Fails before the
+  // handshake is confirmed, when the peer set disable_active_migration, or with no spare ID.
+  absl::Status MigrateTo(absl::Time now, const NetworkPath& new_path);
+  // Whether the current path has been validated (RFC 9000 §8.2).
+  bool path_validated() const { return path_validated_; }
+
   // RFC 9001 §6: starts a key update (only once the previous one was acknowledged).
   absl::Status InitiateKeyUpdate(absl::Time now);
 
@@ -239,6 +255,12 @@ class Connection : public tls::QuicTlsVisitor {
   size_t AmplificationBudget() const;
   void MaybeInitiateScheduledKeyUpdate(absl::Time now);
 
+  // Path validation and migration (RFC 9000 §8.2, §9).
+  void StartPathValidation(absl::Time now);
+  void OnPathResponse(absl::Time now, const PathChallengeData& data);
+  void OnPeerAddressChange(absl::Time now, const NetworkPath& path, const ConnectionId& dcid);
+  void OnPathValidationTimeout(absl::Time now);
+
   // Errors and close.
   void CloseWithError(absl::Time now, const absl::Status& status);
   void EnterDraining(absl::Time now, CloseInfo info);
@@ -317,6 +339,19 @@ class Connection : public tls::QuicTlsVisitor {
   std::string close_reason_storage_;
   absl::Time close_deadline_ = absl::InfiniteFuture();
   bool close_send_pending_ = false;
+
+  // Path validation (RFC 9000 §8.2).
+  bool path_validated_ = true;
+  std::optional<PathChallengeData> outgoing_challenge_;
+  bool challenge_send_pending_ = false;
+  absl::Time challenge_resend_at_ = absl::InfiniteFuture();
+  absl::Time challenge_deadline_ = absl::InfiniteFuture();
+  std::optional<NetworkPath> previous_path_;  // server: where to go back if validation fails
+  ConnectionId last_peer_dcid_;               // the DCID the peer last sent to
+
+  // ECN (RFC 9000 §13.4): the codepoint of the datagram being processed / being built.
+  EcnCodepoint rx_ecn_ = EcnCodepoint::kNotEct;
+  EcnCodepoint tx_ecn_ = EcnCodepoint::kNotEct;
 
   absl::Time idle_start_;
   absl::Time now_;

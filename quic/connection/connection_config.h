@@ -43,6 +43,9 @@ struct ConnectionConfig {
   // Congestion controller by registry name (congestion/registry.h).
   std::string congestion_controller = "newreno";
   absl::Duration initial_rtt = absl::Milliseconds(333);
+  // RFC 9000 §13.4: mark packets ECT(0) and report received ECN counts; marking stops by
+  // itself if the path fails ECN validation (§13.4.2).
+  bool enable_ecn = true;
   // Packets per 1-RTT key phase before we initiate a key update (0 = only when asked).
   uint64_t key_update_interval_packets = 0;
 

@@ -66,6 +66,8 @@ absl::Status ConnectionHarness::Connect() {
   client_.reset();
   client_events_.clear();
   server_events_.clear();
+  client_wire_address_ = kClientAddress;
+  client_local_address_ = kClientAddress;
   absl::StatusOr<std::unique_ptr<Connection>> c = Connection::Connect(
       options_.client, *client_tls_, PathFor(kClientAddress, kServerAddress), now_, MakeRandom());
   if (!c.ok()) return c.status();
@@ -80,13 +82,20 @@ void ConnectionHarness::Flush(Connection* c, bool from_client) {
     if (!t.has_value()) break;
     absl::Span<const uint8_t> d(buf_.data(), t->size);
     (from_client ? client_datagrams_ : server_datagrams_)++;
+    (from_client ? client_ecn_ : server_ecn_) = t->ecn;
     if (options_.inspect && !options_.inspect(from_client, d)) continue;
-    network_->Send(now_, from_client ? kClientAddress : kServerAddress,
-                   from_client ? kServerAddress : kClientAddress, d);
+    network_->Send(now_, from_client ? client_wire_address_ : kServerAddress,
+                   from_client ? kServerAddress : client_wire_address_, d);
   }
 }
 
 void ConnectionHarness::Deliver(const sim::Delivery& d) {
+  EcnCodepoint ecn = EcnCodepoint::kNotEct;
+  if (options_.preserve_ecn) ecn = d.to == kServerAddress ? client_ecn_ : server_ecn_;
+  if (d.to == kServerAddress && ecn != EcnCodepoint::kNotEct && options_.ce_mark_every > 0 &&
+      ++ect_to_server_ % options_.ce_mark_every == 0) {
+    ecn = EcnCodepoint::kCe;
+  }
   if (d.to == kServerAddress) {
     NetworkPath path = PathFor(kServerAddress, d.from);
     if (server_ == nullptr) {
@@ -112,9 +121,10 @@ void ConnectionHarness::Deliver(const sim::Delivery& d) {
       if (!s.ok()) return;
       server_ = std::move(*s);
     }
-    server_->OnDatagram(now_, path, absl::MakeConstSpan(d.bytes));
-  } else if (d.to == kClientAddress && client_ != nullptr) {
-    client_->OnDatagram(now_, PathFor(kClientAddress, d.from), absl::MakeConstSpan(d.bytes));
+    server_->OnDatagram(now_, path, absl::MakeConstSpan(d.bytes), ecn);
+  } else if (d.to == client_wire_address_ && client_ != nullptr) {
+    client_->OnDatagram(now_, PathFor(client_local_address_, d.from),
+                        absl::MakeConstSpan(d.bytes), ecn);
   }
 }
 
@@ -132,6 +142,23 @@ void ConnectionHarness::DrainEvents() {
       server_events_.push_back(std::move(*ev));
     }
   }
+}
+
+absl::Status ConnectionHarness::MigrateClient(const sim::Address& address) {
+  absl::Status st = network_->SetSymmetricLinkConfig(address, kServerAddress, options_.link);
+  if (!st.ok()) return st;
+  st = client_->MigrateTo(now_, PathFor(address, kServerAddress));
+  if (!st.ok()) return st;
+  client_wire_address_ = address;
+  client_local_address_ = address;
+  return absl::OkStatus();
+}
+
+absl::Status ConnectionHarness::RebindClient(const sim::Address& address) {
+  absl::Status st = network_->SetSymmetricLinkConfig(address, kServerAddress, options_.link);
+  if (!st.ok()) return st;
+  client_wire_address_ = address;
+  return absl::OkStatus();
 }
 
 void ConnectionHarness::SendRetry(const PacketHeader& initial) {

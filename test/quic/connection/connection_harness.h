@@ -31,6 +31,11 @@ struct HarnessOptions {
   // The server answers a token-less Initial with a Retry (RFC 9000 §8.1.2), as a server's
   // I/O layer would, and accepts the Initial that echoes the token.
   bool server_sends_retry = false;
+  // ECN on the simulated path: false bleaches every codepoint (delivered as Not-ECT); true
+  // delivers what the sender marked, turning every `ce_mark_every`-th ECT datagram towards the
+  // server into CE (0: never).
+  bool preserve_ecn = false;
+  uint64_t ce_mark_every = 0;
   // Called for every datagram that crosses the network; false drops it.
   std::function<bool(bool from_client, absl::Span<const uint8_t> datagram)> inspect;
 };
@@ -47,6 +52,12 @@ class ConnectionHarness {
   // Runs until `done` returns true, nothing is left to do, or `limit` of simulated time passed.
   // Returns whether `done` became true.
   bool RunUntil(const std::function<bool()>& done, absl::Duration limit = absl::Seconds(60));
+
+  // The client moves to `address` and tells its connection (RFC 9000 §9.2).
+  absl::Status MigrateClient(const sim::Address& address);
+  // A NAT in front of the client starts using `address`; the client does not know (§9.3).
+  absl::Status RebindClient(const sim::Address& address);
+  const sim::Address& client_address() const { return client_wire_address_; }
 
   Connection* client() { return client_.get(); }
   Connection* server() { return server_.get(); }
@@ -96,6 +107,12 @@ class ConnectionHarness {
   uint64_t server_datagrams_ = 0;
   // Retry state: what the harness's "I/O layer" sent and must see echoed.
   std::vector<uint8_t> retry_token_;
+  // The client's address on the wire, and the address its connection believes it has.
+  sim::Address client_wire_address_ = kClientAddress;
+  sim::Address client_local_address_ = kClientAddress;
+  EcnCodepoint client_ecn_ = EcnCodepoint::kNotEct;
+  EcnCodepoint server_ecn_ = EcnCodepoint::kNotEct;
+  uint64_t ect_to_server_ = 0;
   std::optional<ConnectionId> retry_original_dcid_;
   std::optional<ConnectionId> retry_scid_;
 
