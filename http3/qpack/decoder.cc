@@ -26,7 +26,9 @@ absl::Status DecompressionFailed(std::string_view reason) {
 }  // namespace
 
 Decoder::Decoder(const DecoderConfig& config)
-    : config_(config), table_(config.max_table_capacity) {}
+    : config_(config), table_(config.max_table_capacity) {
+  table_.SetCapacity(std::min(config.initial_table_capacity, config.max_table_capacity));
+}
 
 absl::Status Decoder::OnEncoderStreamData(std::string_view data) {
   // Parse straight from `data` when nothing is buffered; otherwise append and parse the
@@ -58,6 +60,14 @@ absl::Status Decoder::ApplyInstruction(std::string_view buffer, size_t* pos, boo
   const ParseStatus parsed =
       ParseEncoderInstruction(buffer, pos, config_.max_string_length, &instruction);
   if (parsed == ParseStatus::kIncomplete) {
+    // Refuse a bad static name reference now rather than after buffering its value.
+    size_t p = *pos;
+    uint64_t index = 0;
+    if ((static_cast<uint8_t>(buffer[p]) & 0xc0) == 0xc0 &&
+        ParsePrefixInt(buffer, &p, 6, &index) == ParseStatus::kOk &&
+        GetStaticEntry(index) == nullptr) {
+      return EncoderStreamError("static name reference out of range");
+    }
     *complete = false;
     return absl::OkStatus();
   }

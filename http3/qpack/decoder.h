@@ -22,6 +22,10 @@ namespace kite::http3::qpack {
 struct DecoderConfig {
   // SETTINGS_QPACK_MAX_TABLE_CAPACITY we advertise (RFC 9204 §5).
   uint64_t max_table_capacity = 4096;
+  // The capacity before any Set Dynamic Table Capacity. RFC 9204 §3.2.3 makes it zero; the
+  // QPACK offline interop files assume it starts at the maximum (most of their encoders
+  // never send the instruction). At most max_table_capacity.
+  uint64_t initial_table_capacity = 0;
   // SETTINGS_QPACK_BLOCKED_STREAMS we advertise (§2.2.1).
   uint64_t max_blocked_streams = 100;
   // SETTINGS_MAX_FIELD_SECTION_SIZE (RFC 9114 §4.2.2): decoded size, names + values + 32 each.
@@ -64,6 +68,8 @@ class Decoder {
   std::string TakeDecoderStreamData();
 
   size_t blocked_stream_count() const { return blocked_.size(); }
+  // The encoder stream so far ends inside an instruction.
+  bool has_incomplete_encoder_instruction() const { return !encoder_buffer_.empty(); }
   const DynamicTable& table() const { return table_; }
 
  private:
