@@ -2,7 +2,7 @@
 # Installs, from Debian 12's apt repositories, whatever kite's build needs and is missing.
 # Extra package names given as arguments are installed too. Runs as root (or via sudo).
 set -eu
-PKGS="bazel-bootstrap android-libboringssl-dev libabsl-dev catch2 libbenchmark-dev pkg-config build-essential $*"
+PKGS="bazel-bootstrap android-libboringssl-dev libabsl-dev catch2 libbenchmark-dev libnghttp3-dev pkg-config build-essential $*"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
