@@ -1,6 +1,7 @@
 #include "http3/qpack/encoder.h"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <utility>
@@ -72,6 +73,26 @@ uint64_t Encoder::UnacknowledgedBytes() const {
   return bytes;
 }
 
+bool Encoder::SeenRecently(const HeaderField& field) {
+  std::string key = field.name;
+  key.push_back('\0');
+  key += field.value;
+  const size_t hash = std::hash<std::string>()(key);
+  const bool seen = history_counts_.count(hash) > 0;
+  history_.push_back(hash);
+  ++history_counts_[hash];
+  // A field seen again within what the table can hold is likely to be seen again while its
+  // entry is still there.
+  const size_t window = static_cast<size_t>(
+      std::min<uint64_t>(config_.history_size, 2 * (table_.capacity() / kFieldOverhead)));
+  while (history_.size() > window) {
+    auto it = history_counts_.find(history_.front());
+    if (--it->second == 0) history_counts_.erase(it);
+    history_.pop_front();
+  }
+  return seen;
+}
+
 void Encoder::Reference(uint64_t absolute_index, OutstandingSection* section) {
   section->references.push_back(absolute_index);
   ++reference_counts_[absolute_index];
@@ -124,6 +145,7 @@ std::string Encoder::EncodeFieldSection(uint64_t stream_id, const HeaderList& he
       continue;
     }
     const uint64_t entry_size = FieldSize(field);
+    const bool seen = SeenRecently(field);
     const uint64_t draining = table_.DrainingBoundary(capacity * config_.draining_sixteenths / 16);
     const std::optional<uint64_t> exact = table_.FindExact(field.name, field.value);
     if (exact.has_value() && *exact >= draining && referenceable(*exact)) {
@@ -140,6 +162,8 @@ std::string Encoder::EncodeFieldSection(uint64_t stream_id, const HeaderList& he
         continue;
       }
     } else if (capacity > 0 && entry_size * 16 <= capacity * config_.max_entry_sixteenths &&
+               (seen || (can_block && config_.insert_first_sight_if_referenceable &&
+                         entry_size * 8 <= capacity)) &&
                (can_block || UnacknowledgedBytes() < capacity / 2) &&
                CanInsert(entry_size, std::numeric_limits<uint64_t>::max())) {
       // Insert, naming the static table or a dynamic entry that survives the insertion.

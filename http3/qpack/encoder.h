@@ -11,6 +11,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -28,6 +29,12 @@ struct EncoderConfig {
   // Share of the table (in 1/16ths) kept free or evictable: older entries are "draining"
   // and are duplicated rather than referenced (§2.1.1.1).
   uint64_t draining_sixteenths = 4;
+  // A field is inserted the second time it is seen within the last `history_size` fields;
+  // on first sight only if this is set, the new entry can be referenced at once (then the
+  // insert costs about what the literal would have) and it takes at most 1/8 of the table
+  // (in a small table one-off fields would push out the useful ones).
+  bool insert_first_sight_if_referenceable = true;
+  size_t history_size = 512;
 };
 
 class Encoder {
@@ -67,6 +74,8 @@ class Encoder {
   void Reference(uint64_t absolute_index, OutstandingSection* section);
   void Release(const OutstandingSection& section);
   absl::Status ApplyDecoderInstruction(std::string_view buffer, size_t* pos, bool* complete);
+  // Records the field in the recent-fields history; true if it was there already.
+  bool SeenRecently(const HeaderField& field);
 
   EncoderConfig config_;
   DynamicTable table_;
@@ -77,6 +86,8 @@ class Encoder {
   std::string decoder_buffer_;  // an incomplete decoder instruction
   std::map<uint64_t, std::deque<OutstandingSection>> outstanding_;  // by stream
   std::map<uint64_t, uint64_t> reference_counts_;  // absolute index -> references
+  std::deque<size_t> history_;  // hashes of recent fields, oldest first
+  std::unordered_map<size_t, size_t> history_counts_;
 };
 
 }  // namespace kite::http3::qpack
