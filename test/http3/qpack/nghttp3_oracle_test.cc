@@ -133,14 +133,16 @@ class Nghttp3Decoder {
   int blocked_sections_ = 0;
 };
 
-TEST_CASE("nghttp3 decodes everything kite's encoder produces") {
+// Every QIF encoded by kite at one table size (four blocked/ack combinations), decoded by
+// nghttp3.
+void CheckTableSize(uint64_t table) {
   std::vector<std::string> names;
   for (const std::string& f : ListFiles(QifsDir() + "/qifs")) {
     if (f.size() > 4 && f.substr(f.size() - 4) == ".qif") names.push_back(f.substr(0, f.size() - 4));
   }
   REQUIRE(names.size() == 7);
   int runs = 0, matched = 0, sections_total = 0;
-  for (uint64_t table : {0, 256, 4096}) {
+  {
     for (uint64_t blocked : {0, 100}) {
       for (bool ack : {false, true}) {
         int setting_sections = 0;
@@ -197,6 +199,14 @@ TEST_CASE("nghttp3 decodes everything kite's encoder produces") {
               sections_total);
   std::fflush(stdout);
   CHECK(matched == runs);
+}
+
+TEST_CASE("nghttp3 decodes kite's static-only encoding", "[table0]") { CheckTableSize(0); }
+TEST_CASE("nghttp3 decodes kite's encoding with a 256-byte table", "[table256]") {
+  CheckTableSize(256);
+}
+TEST_CASE("nghttp3 decodes kite's encoding with a 4096-byte table", "[table4096]") {
+  CheckTableSize(4096);
 }
 
 }  // namespace
