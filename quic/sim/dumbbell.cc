@@ -25,6 +25,9 @@ constexpr uint64_t kSendHeadroomBytes = 256 << 10;
 // Client receive windows: large enough that flow control never limits a simulated flow (a 10 Gbit/s
 // x 200 ms path needs 250 MB).
 constexpr uint64_t kClientReceiveWindow = uint64_t{256} << 20;
+// Per-stream receive window with automatic streams_per_flow: at most ~900 frames of ~1150 bytes
+// in its reassembly span, below kite's 1024-fragment limit per stream.
+constexpr uint64_t kAutoStreamWindow = uint64_t{1} << 20;
 constexpr absl::Duration kProgressEvery = absl::Seconds(1);
 
 double Uniform01(std::mt19937_64& rng) {
@@ -76,6 +79,7 @@ absl::Status ValidateDumbbellConfig(const DumbbellConfig& c) {
     return Invalid("duration");
   }
   if (c.sample_interval < absl::Microseconds(100)) return Invalid("sample_interval below 100 us");
+  if (c.streams_per_flow > kMaxStreamsPerFlow) return Invalid("streams_per_flow above 64");
   if (c.max_datagram_size < 1200 || c.max_datagram_size > 1472) {
     return Invalid("max_datagram_size must be in [1200, 1472]");
   }
@@ -121,7 +125,8 @@ class DumbbellSimulator::Impl {
     std::unique_ptr<Connection> server;
     NetworkPath client_path;
     NetworkPath server_path;
-    std::optional<uint64_t> stream;
+    std::vector<uint64_t> streams;
+    bool streams_opened = false;
     bool dirty = false;
     absl::Time deadline = absl::InfiniteFuture();
     absl::Time last_forward_arrival = absl::InfinitePast();
@@ -190,6 +195,7 @@ class DumbbellSimulator::Impl {
   std::vector<uint8_t> tx_buf_;
   std::vector<uint8_t> rx_buf_;
   std::vector<uint8_t> zeros_;
+  size_t streams_per_flow_ = 1;
   DumbbellResult result_;
 };
 
@@ -215,12 +221,29 @@ absl::Status DumbbellSimulator::Impl::Init() {
   if (!c.ok()) return c.status();
   client_tls_ = std::move(*c);
 
+  // Enough receive window for twice (buffer + BDP), split over the streams.
+  absl::Duration max_rtt = absl::ZeroDuration();
+  for (const DumbbellFlowConfig& f : config_.flows) max_rtt = std::max(max_rtt, f.rtt);
+  uint64_t peak_rate = config_.rate_bps;
+  for (const RateChange& r : config_.rate_schedule) peak_rate = std::max(peak_rate, r.rate_bps);
+  const uint64_t need = 2 * (config_.buffer_bytes +
+                             static_cast<uint64_t>(static_cast<double>(peak_rate) / 8 *
+                                                   absl::ToDoubleSeconds(max_rtt)));
+  uint64_t stream_window = kAutoStreamWindow;
+  if (config_.streams_per_flow == 0) {
+    streams_per_flow_ = static_cast<size_t>(
+        std::clamp<uint64_t>((need + kAutoStreamWindow - 1) / kAutoStreamWindow, 1,
+                             kMaxStreamsPerFlow));
+  } else {
+    streams_per_flow_ = config_.streams_per_flow;
+    stream_window = std::max<uint64_t>(kAutoStreamWindow, need / streams_per_flow_);
+  }
   client_config_.max_datagram_size = config_.max_datagram_size;
   client_config_.initial_max_data = kClientReceiveWindow;
-  client_config_.initial_max_stream_data_uni = kClientReceiveWindow;
-  client_config_.initial_max_stream_data_bidi_remote = kClientReceiveWindow;
+  client_config_.initial_max_stream_data_uni = stream_window;
+  client_config_.initial_max_stream_data_bidi_remote = stream_window;
   client_config_.max_connection_receive_window = kClientReceiveWindow;
-  client_config_.max_stream_receive_window = kClientReceiveWindow;
+  client_config_.max_stream_receive_window = stream_window;
   client_config_.max_idle_timeout = config_.duration + absl::Seconds(30);
   server_config_ = client_config_;
 
@@ -448,17 +471,23 @@ void DumbbellSimulator::Impl::ServiceFlow(Flow& f) {
         f.result.handshake_completed = true;
         f.result.handshake_done = Since(now_);
       }
-      if (!f.stream.has_value()) {
-        absl::StatusOr<uint64_t> id = f.server->OpenStream(/*bidirectional=*/false);
-        if (id.ok()) {
-          f.stream = *id;
-          f.result.data_start = Since(now_);
+      if (!f.streams_opened) {
+        f.streams_opened = true;
+        f.result.data_start = Since(now_);
+        for (size_t i = 0; i < streams_per_flow_; ++i) {
+          absl::StatusOr<uint64_t> id = f.server->OpenStream(/*bidirectional=*/false);
+          if (!id.ok()) break;
+          f.streams.push_back(*id);
         }
       }
-      if (f.stream.has_value()) {
-        uint64_t target = 2 * uint64_t{f.server->recovery().CongestionWindow()} + kSendHeadroomBytes;
-        while (f.server->StreamBufferedBytes(*f.stream) < target) {
-          if (!f.server->WriteStream(*f.stream, absl::MakeConstSpan(zeros_), false).ok()) break;
+      if (!f.streams.empty()) {
+        const uint64_t target =
+            (2 * uint64_t{f.server->recovery().CongestionWindow()} + kSendHeadroomBytes) /
+            f.streams.size();
+        for (uint64_t id : f.streams) {
+          while (f.server->StreamBufferedBytes(id) < target) {
+            if (!f.server->WriteStream(id, absl::MakeConstSpan(zeros_), false).ok()) break;
+          }
         }
       }
     }

@@ -7,9 +7,10 @@
 //            --> random loss, jitter, reordering --> rtt_i / 2 --> client_i
 //   client_i --> reverse loss --> rtt_i - rtt_i / 2 --> (ACK aggregation) --> server_i
 //
-// Each server is a bulk sender: once its handshake completes it writes an unbounded
-// unidirectional stream, keeping about two congestion windows buffered (StreamBufferedBytes), so
-// the flow is never application-limited; each client reads and discards. A FlowRecorder attached
+// Each server is a bulk sender: once its handshake completes it writes unbounded unidirectional
+// streams (see streams_per_flow), keeping about two congestion windows buffered
+// (StreamBufferedBytes), so the flow is never application-limited; each client reads and
+// discards. A FlowRecorder attached
 // to the server samples cwnd, pacing rate, bytes in flight, RTTs, delivered bytes and losses.
 //
 // The loop is discrete-event: it advances to the earliest of the next network event (a
@@ -38,6 +39,7 @@ inline constexpr size_t kMaxDumbbellFlows = 256;
 inline constexpr uint64_t kMaxBottleneckRateBps = uint64_t{100} * 1000 * 1000 * 1000;
 inline constexpr size_t kMaxBottleneckBufferBytes = size_t{1} << 30;
 inline constexpr absl::Duration kMaxSimulatedDuration = absl::Hours(24);
+inline constexpr size_t kMaxStreamsPerFlow = 64;
 
 enum class QueueKind { kDropTail, kCoDel };
 
@@ -77,6 +79,13 @@ struct DumbbellConfig {
   // at every multiple of this period (0 = off), as Wi-Fi and cellular links do.
   double reverse_loss = 0.0;
   absl::Duration ack_aggregation = absl::ZeroDuration();
+
+  // Unidirectional streams each flow's data is spread over, round robin per datagram (the
+  // scheduler's incremental default). 0 picks enough streams of a 1 MB receive window each to
+  // cover twice (buffer + BDP): kite's receiver closes a stream holding more than 1024 disjoint
+  // fragments (RecvBuffer::kDefaultMaxFragments), which a single stream with a multi-megabyte
+  // window hits under drop-tail slow-start losses (see /work/notes-session/connection-bugs.md).
+  size_t streams_per_flow = 0;
 
   absl::Duration duration = absl::Seconds(60);
   absl::Duration sample_interval = absl::Milliseconds(10);

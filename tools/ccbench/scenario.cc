@@ -19,7 +19,7 @@ const char* const kKeys[] = {"name",       "cc",          "flows",         "rate
                              "codel_target_ms", "codel_interval_ms", "loss", "reverse_loss",
                              "jitter_ms",  "reorder",     "reorder_delay_ms", "ack_aggregation_ms",
                              "rate_schedule", "start_s",  "stop_s",        "duration_s",
-                             "seed",       "sample_ms",   "datagram_size"};
+                             "seed",       "sample_ms",   "datagram_size", "streams"};
 
 absl::Status Bad(const std::string& key, const std::string& value) {
   return absl::InvalidArgumentError(absl::StrCat("bad value for ", key, ": \"", value, "\""));
@@ -219,6 +219,13 @@ absl::StatusOr<Scenario> BuildScenario(const ScenarioOptions& o) {
     uint64_t d;
     if (!ParseUint(o.at("datagram_size"), &d)) return Bad("datagram_size", o.at("datagram_size"));
     c.max_datagram_size = d;
+  }
+  if (o.count("streams")) {
+    uint64_t n;
+    if (!ParseUint(o.at("streams"), &n) || n > quic::sim::kMaxStreamsPerFlow) {
+      return Bad("streams", o.at("streams"));
+    }
+    c.streams_per_flow = n;
   }
   if (o.count("rate_schedule")) {
     for (const std::string& item : List(o.at("rate_schedule"))) {

@@ -16,6 +16,7 @@
 //   rate_schedule      "t_s:rate_mbps,..." e.g. "10:20,20:100"
 //   start_s, stop_s    per-flow start and stop times
 //   duration_s (default 60), seed (default 1), sample_ms (default 10), datagram_size (1200)
+//   streams            streams per flow (default 0: automatic, see DumbbellConfig)
 #ifndef KITE_TOOLS_CCBENCH_SCENARIO_H_
 #define KITE_TOOLS_CCBENCH_SCENARIO_H_
 

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs the full ccbench validation matrix (the manual //test/ccbench:validation_full_test: NewReno
+# vs Mathis, CUBIC vs RFC 9438, BBR/CUBIC at 1% loss, 10 BDP buffers, fairness, BBR vs CUBIC) in an
+# opt build and prints the measured table. Takes tens of minutes.
+#
+#   tools/ccbench/validate.sh [extra bazel flags, e.g. --output_base=...]  (startup options go in
+#   BAZEL_STARTUP, e.g. BAZEL_STARTUP=--output_base=/root/.cache/bazel-me)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+# shellcheck disable=SC2086
+bazel ${BAZEL_STARTUP:-} test --config=opt --test_output=all --test_timeout=7200 \
+  "$@" //test/ccbench:validation_full_test //test/ccbench:validation_test \
+  | tee /tmp/ccbench-validate.log || status=$?
+echo
+echo "| row | measured | reference | tolerance | verdict |"
+echo "|---|---|---|---|---|"
+grep '^VALIDATION|' /tmp/ccbench-validate.log | sed 's/^VALIDATION//; s/$/|/'
+exit "${status:-0}"
