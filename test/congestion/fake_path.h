@@ -13,7 +13,6 @@
 #include <deque>
 #include <functional>
 #include <optional>
-#include <set>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -48,6 +47,8 @@ class FakePath {
   // Packets for which this returns true are dropped by the network.
   void SetDropFilter(std::function<bool(uint64_t packet_number)> drop) { drop_ = std::move(drop); }
   void SetBottleneck(uint64_t bytes_per_second) { config_.bottleneck_bytes_per_second = bytes_per_second; }
+  // Applies to packets sent from now on (acknowledgments still arrive in send order).
+  void SetPropagationRtt(absl::Duration rtt) { config_.propagation_rtt = rtt; }
   // Called after every congestion event delivered to the controller.
   void SetObserver(std::function<void(const AckEvent&)> observer) { observer_ = std::move(observer); }
 
@@ -156,6 +157,8 @@ class FakePath {
     }
     if (drop_ && drop_(p.pn)) p.dropped = true;
     p.ack_time = depart + config_.propagation_rtt;
+    // FIFO path: never overtake an earlier packet (matters only after the delay shrank).
+    if (!arrivals_.empty()) p.ack_time = std::max(p.ack_time, arrivals_.back().ack_time);
     outstanding_.push_back(p);
     if (!p.dropped) {
       // Acknowledgments arrive in send order on this path (a FIFO bottleneck, fixed delay).
@@ -204,12 +207,12 @@ class FakePath {
       rtt_.rttvar = (rtt_.rttvar * 3 + dev) / 4;
       rtt_.smoothed_rtt = (rtt_.smoothed_rtt * 7 + sample) / 8;
     }
-    std::set<uint64_t> acked_pns;
-    for (const Packet& p : acked) acked_pns.insert(p.pn);
+    size_t next_acked = 0;  // `acked` is in packet number order, like outstanding_
     for (auto it = outstanding_.begin(); it != outstanding_.end();) {
       // Arrivals keep send order, so nothing newer than this ACK's newest packet is affected.
       if (it->pn > newest.pn) break;
-      if (acked_pns.count(it->pn) != 0) {
+      if (next_acked < acked.size() && acked[next_acked].pn == it->pn) {
+        ++next_acked;
         ev.acked.push_back({it->pn, config_.mss, it->sent});
         ev.largest_acked_sent_time = std::max(ev.largest_acked_sent_time, it->sent);
         sampler_.OnPacketAcked(now_, it->pn, it->sent, config_.mss, it->snapshot);
