@@ -34,6 +34,8 @@ constexpr size_t kMaxPendingPathResponses = 4;
 // Bound on DATAGRAM frames queued for sending and received-but-unread.
 constexpr size_t kMaxPendingDatagramBytes = 1 << 20;
 constexpr size_t kMaxQueuedEvents = 1 << 16;
+// Streams remembered as having carried 0-RTT data (bounded by the stream limits in practice).
+constexpr size_t kMaxEarlyDataStreams = 4096;
 // CRYPTO data held out of order per level (RFC 9000 §7.5: at least 4096 bytes).
 constexpr uint64_t kMaxCryptoReassembly = 64 * 1024;
 // Smallest room worth starting a packet in (header + a frame + tag).
@@ -167,6 +169,7 @@ absl::Status Connection::InitClient(tls::TlsClientContext& tls, absl::Time now) 
           absl::MakeConstSpan(ticket->transport_parameters), Perspective::kServer);
       if (remembered.ok()) {
         session = std::move(ticket->tls_session);
+        remembered_app_data_ = std::move(ticket->application_data);
         ApplyRememberedParameters(*remembered);
       }
     }
@@ -388,6 +391,7 @@ void Connection::OnNewSession(std::vector<uint8_t> serialized_session) {
   absl::Span<const uint8_t> tp = tls_ != nullptr ? tls_->peer_transport_params()
                                                  : absl::Span<const uint8_t>();
   ticket.transport_parameters.assign(tp.begin(), tp.end());
+  ticket.application_data = resumption_app_data_;
   ConnectionEvent ev{ConnectionEvent::Type::kNewSessionTicket};
   ev.data = EncodeResumptionTicket(ticket);
   Emit(std::move(ev));
@@ -765,7 +769,12 @@ absl::Status Connection::OnFrame(absl::Time now, PacketType type, PacketNumberSp
   EncryptionLevel level = LevelOf(type);
   if (const auto* ack = std::get_if<AckFrame>(&frame)) return OnAckFrame(now, sp, *ack);
   if (const auto* c = std::get_if<CryptoFrame>(&frame)) return OnCryptoFrame(now, level, *c);
-  if (const auto* f = std::get_if<StreamFrame>(&frame)) return OnStreamFrame(now, *f);
+  if (const auto* f = std::get_if<StreamFrame>(&frame)) {
+    if (type == PacketType::kZeroRtt && early_data_streams_.size() < kMaxEarlyDataStreams) {
+      early_data_streams_.insert(f->stream_id);
+    }
+    return OnStreamFrame(now, *f);
+  }
   if (std::holds_alternative<PaddingFrame>(frame) || std::holds_alternative<PingFrame>(frame)) {
     return absl::OkStatus();
   }

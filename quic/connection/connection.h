@@ -122,6 +122,21 @@ class Connection : public tls::QuicTlsVisitor {
   // Bytes written to the stream and not yet acknowledged (for application backpressure).
   uint64_t StreamBufferedBytes(uint64_t stream_id) const;
 
+  // Server: whether any of the stream's data arrived in 0-RTT packets (RFC 9114 §10.9 and
+  // RFC 8470: an application answers unsafe early requests with 425 Too Early).
+  bool StreamReceivedInEarlyData(uint64_t stream_id) const {
+    return early_data_streams_.contains(stream_id);
+  }
+
+  // --- Resumption state for the application (RFC 9000 §7.4.1, RFC 9114 §7.2.4.2) ---
+  // Client: opaque bytes (e.g. the server's HTTP/3 SETTINGS) stored in every resumption ticket
+  // this connection emits from now on.
+  void SetResumptionApplicationData(std::vector<uint8_t> data) {
+    resumption_app_data_ = std::move(data);
+  }
+  // Client: the application data of the ticket this connection resumed with (empty if none).
+  const std::vector<uint8_t>& remembered_application_data() const { return remembered_app_data_; }
+
   // --- DATAGRAM frames (RFC 9221) ---
   absl::Status SendDatagram(absl::Span<const uint8_t> data);
   size_t MaxDatagramPayload() const;
@@ -363,6 +378,10 @@ class Connection : public tls::QuicTlsVisitor {
   size_t received_datagram_bytes_ = 0;
   absl::Time last_ack_eliciting_sent_ = absl::InfinitePast();
   bool ack_eliciting_sent_since_receive_ = false;
+
+  absl::btree_set<uint64_t> early_data_streams_;
+  std::vector<uint8_t> resumption_app_data_;
+  std::vector<uint8_t> remembered_app_data_;
 
   std::deque<ConnectionEvent> events_;
   ConnectionStats stats_;

@@ -49,4 +49,16 @@ absl::StatusOr<ResumptionTicket> DecodeResumptionTicket(absl::Span<const uint8_t
   return ticket;
 }
 
+absl::StatusOr<std::vector<uint8_t>> ReplaceTicketApplicationData(
+    absl::Span<const uint8_t> ticket, std::vector<uint8_t> application_data) {
+  absl::StatusOr<ResumptionTicket> decoded = DecodeResumptionTicket(ticket);
+  if (!decoded.ok()) return decoded.status();
+  decoded->application_data = std::move(application_data);
+  std::vector<uint8_t> out = EncodeResumptionTicket(*decoded);
+  if (out.size() > kMaxResumptionTicketLength) {
+    return absl::InvalidArgumentError("resumption ticket too long");
+  }
+  return out;
+}
+
 }  // namespace kite::quic

@@ -24,6 +24,11 @@ struct ResumptionTicket {
 std::vector<uint8_t> EncodeResumptionTicket(const ResumptionTicket& ticket);
 absl::StatusOr<ResumptionTicket> DecodeResumptionTicket(absl::Span<const uint8_t> bytes);
 
+// Re-encodes an encoded ticket with `application_data` replaced: lets a client add state that
+// arrived after the ticket (HTTP/3 SETTINGS may follow the NewSessionTicket).
+absl::StatusOr<std::vector<uint8_t>> ReplaceTicketApplicationData(
+    absl::Span<const uint8_t> ticket, std::vector<uint8_t> application_data);
+
 }  // namespace kite::quic
 
 #endif  // KITE_QUIC_CONNECTION_RESUMPTION_TICKET_H_

@@ -20,6 +20,8 @@ bool HasEvent(const std::vector<ConnectionEvent>& events, ConnectionEvent::Type 
 // First connection: handshake, wait for the tickets, close.
 std::vector<uint8_t> FirstConnection(ConnectionHarness& h) {
   REQUIRE(h.Connect().ok());
+  // What an HTTP/3 client keeps with its tickets: the server's SETTINGS.
+  h.client()->SetResumptionApplicationData({0x01, 0x02, 0x03});
   REQUIRE(h.RunUntil([&] { return !h.tickets().empty() && h.client()->handshake_confirmed(); }));
   CHECK_FALSE(h.client()->is_resumed());
   CHECK_FALSE(h.client()->early_data_attempted());
@@ -34,6 +36,8 @@ struct ZeroRttRun {
   std::vector<uint8_t> received;
   bool fin = false;
   bool resumed = false;
+  bool stream_marked_early = false;
+  std::vector<uint8_t> remembered_app_data;
 };
 
 // Second connection: resumes with `ticket` and writes `payload` on a stream before the handshake.
@@ -61,6 +65,8 @@ ZeroRttRun ResumeWithData(ConnectionHarness& h, std::vector<uint8_t> ticket,
   run.received = server_streams.Get(*id)->bytes;
   run.fin = server_streams.Get(*id)->fin;
   run.resumed = h.client()->is_resumed();
+  run.stream_marked_early = h.server()->StreamReceivedInEarlyData(*id);
+  run.remembered_app_data = h.client()->remembered_application_data();
   CHECK(h.server()->early_data_accepted() == run.accepted);
   h.on_server_event = nullptr;
   return run;
@@ -99,6 +105,8 @@ TEST_CASE("a resumed client sends stream data in 0-RTT and the server accepts it
   CHECK(run.zero_rtt_datagrams_seen > 0);
   CHECK(run.fin);
   CHECK(run.received == payload);
+  CHECK(run.stream_marked_early);
+  CHECK(run.remembered_app_data == std::vector<uint8_t>{0x01, 0x02, 0x03});
   (void)start;
 }
 
@@ -117,6 +125,8 @@ TEST_CASE("the server rejects 0-RTT when its transport parameters changed; data 
   CHECK_FALSE(run.accepted);
   CHECK(run.rejected_event);
   CHECK(run.zero_rtt_packets > 0);
+  // Rejected 0-RTT packets are never processed, so the stream came in 1-RTT.
+  CHECK_FALSE(run.stream_marked_early);
   CHECK(run.fin);
   CHECK(run.received == payload);
 }
