@@ -376,3 +376,38 @@ TEST_CASE("UdpSocket on a connected socket sends to its peer", "[io]") {
 
 }  // namespace
 }  // namespace kite::quic::io
+
+namespace kite::quic::io {
+namespace {
+
+TEST_CASE("UdpSocket drops a datagram the kernel refuses and sends the rest", "[io]") {
+  for (bool gso : {true, false}) {
+    UdpSocketOptions options;
+    options.gso = gso;
+    auto server = MustBind(Loopback(false));
+    auto client = MustBind(Loopback(false), options);
+    Bytes good = Pattern(50, 1);
+    Bytes train = Pattern(300, 2);
+    std::vector<OutgoingDatagram> out(3);
+    out[0].data = good;
+    out[0].path.remote = server->local_address();
+    // An IPv6 destination on an IPv4 socket: the kernel rejects it (EAFNOSUPPORT/EINVAL).
+    out[1].data = train;
+    out[1].segment_size = 100;
+    out[1].path.remote = *ParseIp("::1", server->local_address().port);
+    out[2].data = good;
+    out[2].path.remote = server->local_address();
+    auto sent = client->Send(out);
+    REQUIRE(sent.ok());
+    CHECK(sent->entries_done == 3);
+    CHECK(sent->datagrams_sent == 2);
+    CHECK(sent->dropped == 3);  // the three segments of the refused train
+    CHECK_FALSE(sent->last_error.ok());
+    auto pool = MakePool(1500);
+    RecvBatch batch(pool.get(), 4);
+    CHECK(ReceiveDatagrams(*server, batch, 2).size() == 2);
+  }
+}
+
+}  // namespace
+}  // namespace kite::quic::io
