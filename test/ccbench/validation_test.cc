@@ -1,8 +1,9 @@
 // The ccbench validation matrix: simulated behaviour checked against published figures.
 //
-// Built twice: this light version in the default suite (short simulated runs at low rates so it
-// stays fast, even under ASan) and, with KITE_CCBENCH_FULL_VALIDATION, the full version (tagged
-// manual, run by tools/ccbench/validate.sh) at the rates, RTTs and durations the rows name.
+// Built twice per row (test/ccbench/BUILD.bazel picks the row with a Catch2 tag): a light version
+// in the default suite (short simulated runs at low rates so it stays fast, even under ASan) and,
+// with KITE_CCBENCH_FULL_VALIDATION, the full version (tagged manual, run by
+// tools/ccbench/validate.sh) at the rates, RTTs and durations the rows name.
 // Every row prints "VALIDATION|row|measured|reference|tolerance|verdict" for the report.
 //
 // Rows that need a controller this binary does not link (cubic, bbr before they land) print
@@ -123,11 +124,11 @@ void MathisRow(double loss) {
   CHECK(ratio <= 1.4);
 }
 
-TEST_CASE("NewReno steady-state goodput follows the Mathis formula at 0.1% loss", "[validation]") {
+TEST_CASE("NewReno steady-state goodput follows the Mathis formula at 0.1% loss", "[validation][mathis01]") {
   MathisRow(0.001);
 }
 
-TEST_CASE("NewReno steady-state goodput follows the Mathis formula at 1% loss", "[validation]") {
+TEST_CASE("NewReno steady-state goodput follows the Mathis formula at 1% loss", "[validation][mathis1]") {
   MathisRow(0.01);
 }
 
@@ -136,12 +137,12 @@ TEST_CASE("NewReno steady-state goodput follows the Mathis formula at 1% loss", 
 //   W_cubic(t) = C (t - K)^3 + W_max,  K = cbrt((W_max - beta * W) / C),
 //   W_est(t) = beta * W + alpha * t / RTT,  alpha = 3 (1 - beta) / (1 + beta),
 // where W_max = W, or W (1 + beta) / 2 when W fell below the previous W_max (fast convergence).
-TEST_CASE("CUBIC window growth follows the RFC 9438 response function", "[validation]") {
+TEST_CASE("CUBIC window growth follows the RFC 9438 response function", "[validation][cubic]") {
   const std::string row = "CUBIC cwnd vs RFC 9438 W_cubic";
   const std::string reference = "RFC 9438 §4.2-4.3 (C=0.4, beta=0.7)";
   if (!Registered("cubic")) return NotRun(row, "cubic", reference);
-  const double rate = kFull ? 100 : 20, rtt_ms = kFull ? 100 : 40;
-  DumbbellConfig c = OneFlow("cubic", rate, rtt_ms, 1, kFull ? 90 : 30);
+  const double rate = kFull ? 100 : 10, rtt_ms = kFull ? 100 : 40;
+  DumbbellConfig c = OneFlow("cubic", rate, rtt_ms, 1, kFull ? 90 : 20);
   c.sample_interval = absl::Milliseconds(kFull ? 20 : 10);
   c.keep_rtt_samples = false;
   DumbbellResult r = MustRun(c);
@@ -183,7 +184,7 @@ TEST_CASE("CUBIC window growth follows the RFC 9438 response function", "[valida
   CHECK(median <= 0.10);
 }
 
-TEST_CASE("at 1% random loss BBR keeps the link busy while CUBIC collapses", "[validation]") {
+TEST_CASE("at 1% random loss BBR keeps the link busy while CUBIC collapses", "[validation][loss]") {
   const std::string reference = "BBR (Cardwell et al. 2016, ccwg-bbr): loss-agnostic up to ~2%";
   const double rate = kFull ? 100 : 10, rtt_ms = kFull ? 100 : 40;
   const double seconds = kFull ? 60 : 15;
@@ -213,21 +214,18 @@ TEST_CASE("at 1% random loss BBR keeps the link busy while CUBIC collapses", "[v
   }
 }
 
-TEST_CASE("a 10 BDP drop-tail buffer: CUBIC fills it, BBR stays near the min RTT",
-          "[validation]") {
-  const double rate = kFull ? 100 : 10, rtt_ms = kFull ? 100 : 40;
-  const double seconds = kFull ? 60 : 20;
+// A 10 BDP drop-tail buffer: loss-based controllers fill it, BBR stays near the min RTT.
+void DeepBufferRow(const std::string& cc) {
+  const double rate = kFull ? 100 : 5, rtt_ms = kFull ? 100 : 40;
+  const double seconds = kFull ? 60 : 15;
   const double buffer_delay_ms = 10 * rtt_ms;  // a full 10 BDP queue drains in 10 RTTs
-  for (const std::string cc : {"newreno", "cubic", "bbr"}) {
+  {
     std::string row = cc + " queueing delay, 10 BDP drop-tail, " + F(rate, 0) + " Mbit/s, " +
                       F(rtt_ms, 0) + " ms";
     std::string reference = cc == "bbr" ? "BBR: RTT near min RTT (inflight cap 2 BDP)"
                                         : "loss-based: fills buffer (" + F(buffer_delay_ms, 0) +
                                               " ms when full)";
-    if (!Registered(cc)) {
-      NotRun(row, cc, reference);
-      continue;
-    }
+    if (!Registered(cc)) return NotRun(row, cc, reference);
     DumbbellConfig c = OneFlow(cc, rate, rtt_ms, 10, seconds);
     DumbbellResult r = MustRun(c);
     ScenarioSummary s = Summarize(row, "", c, r);
@@ -246,17 +244,27 @@ TEST_CASE("a 10 BDP drop-tail buffer: CUBIC fills it, BBR stays near the min RTT
   }
 }
 
-TEST_CASE("two flows of the same algorithm share the bottleneck fairly", "[validation]") {
-  const double rate = kFull ? 50 : 10, rtt_ms = kFull ? 40 : 20;
-  const double seconds = kFull ? 120 : 25;
-  for (const std::string cc : {"newreno", "cubic", "bbr"}) {
+TEST_CASE("NewReno fills a 10 BDP drop-tail buffer", "[validation][buffer_newreno]") {
+  DeepBufferRow("newreno");
+}
+
+TEST_CASE("CUBIC fills a 10 BDP drop-tail buffer", "[validation][buffer_cubic]") {
+  DeepBufferRow("cubic");
+}
+
+TEST_CASE("BBR keeps a 10 BDP drop-tail buffer nearly empty", "[validation][buffer_bbr]") {
+  DeepBufferRow("bbr");
+}
+
+// Two flows of the same algorithm share the bottleneck fairly.
+void FairnessRow(const std::string& cc) {
+  const double rate = kFull ? 50 : 8, rtt_ms = kFull ? 40 : 20;
+  const double seconds = kFull ? 120 : 20;
+  {
     std::string row = "2x " + cc + " fairness, " + F(rate, 0) + " Mbit/s, " + F(rtt_ms, 0) +
                       " ms, 1 BDP";
     std::string reference = "Jain index (Jain et al. 1984)";
-    if (!Registered(cc)) {
-      NotRun(row, cc, reference);
-      continue;
-    }
+    if (!Registered(cc)) return NotRun(row, cc, reference);
     DumbbellConfig c = OneFlow(cc, rate, rtt_ms, 1, seconds);
     c.flows.push_back(c.flows[0]);
     c.flows[1].start = absl::Seconds(1);
@@ -272,9 +280,17 @@ TEST_CASE("two flows of the same algorithm share the bottleneck fairly", "[valid
   }
 }
 
-TEST_CASE("BBR against CUBIC at shallow and deep buffers (reported)", "[validation]") {
+TEST_CASE("two NewReno flows share fairly", "[validation][fairness_newreno]") {
+  FairnessRow("newreno");
+}
+
+TEST_CASE("two CUBIC flows share fairly", "[validation][fairness_cubic]") { FairnessRow("cubic"); }
+
+TEST_CASE("two BBR flows share fairly", "[validation][fairness_bbr]") { FairnessRow("bbr"); }
+
+TEST_CASE("BBR against CUBIC at shallow and deep buffers (reported)", "[validation][mixed]") {
   const double rate = kFull ? 100 : 10, rtt_ms = kFull ? 100 : 40;
-  const double seconds = kFull ? 60 : 20;
+  const double seconds = kFull ? 60 : 12;
   for (double bdp : {0.5, 10.0}) {
     std::string row = "bbr vs cubic, " + F(bdp, 1) + " BDP drop-tail";
     std::string reference = "reported (Ware et al. IMC 2019: BBR share depends on buffer)";

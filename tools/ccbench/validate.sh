@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the full ccbench validation matrix (the manual //test/ccbench:validation_full_test: NewReno
+# Runs the full ccbench validation matrix (the manual //test/ccbench:validation_full_*_test: NewReno
 # vs Mathis, CUBIC vs RFC 9438, BBR/CUBIC at 1% loss, 10 BDP buffers, fairness, BBR vs CUBIC) in an
 # opt build and prints the measured table. Takes tens of minutes.
 #
@@ -8,8 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck disable=SC2086
-bazel ${BAZEL_STARTUP:-} test --config=opt --test_output=all --test_timeout=7200 \
-  "$@" //test/ccbench:validation_full_test //test/ccbench:validation_test \
+bazel ${BAZEL_STARTUP:-} test --config=opt --test_output=all --nocache_test_results --test_timeout=7200 \
+  "$@" $(for r in mathis01 mathis1 cubic loss buffer_newreno buffer_cubic buffer_bbr fairness_newreno fairness_cubic fairness_bbr mixed; do echo //test/ccbench:validation_full_${r}_test; done) \
   | tee /tmp/ccbench-validate.log || status=$?
 echo
 echo "| row | measured | reference | tolerance | verdict |"

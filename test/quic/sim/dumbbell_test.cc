@@ -14,7 +14,7 @@ DumbbellConfig Base() {
   DumbbellConfig c;
   c.rate_bps = 10'000'000;
   c.buffer_bytes = 25'000;  // 1 BDP at 10 Mbit/s x 20 ms
-  c.duration = absl::Seconds(4);
+  c.duration = absl::Seconds(3);
   c.sample_interval = absl::Milliseconds(50);
   DumbbellFlowConfig f;
   f.rtt = absl::Milliseconds(20);
@@ -104,7 +104,7 @@ TEST_CASE("random loss drops about the configured fraction of bottleneck datagra
 TEST_CASE("a deep drop-tail buffer fills and inflates the RTT; CoDel keeps it short", "[sim]") {
   DumbbellConfig c = Base();
   c.buffer_bytes = 250'000;  // 10 BDP: up to 200 ms of queue
-  c.duration = absl::Seconds(6);
+  c.duration = absl::Seconds(4);
   DumbbellResult tail = MustRun(c);
   c.queue = QueueKind::kCoDel;
   DumbbellResult codel = MustRun(c);
@@ -122,6 +122,7 @@ TEST_CASE("a deep drop-tail buffer fills and inflates the RTT; CoDel keeps it sh
 
 TEST_CASE("a rate schedule changes the capacity mid-run", "[sim]") {
   DumbbellConfig c = Base();
+  c.duration = absl::Seconds(4);
   c.rate_schedule = {{absl::Seconds(2), 2'000'000}};
   DumbbellResult r = MustRun(c);
   CHECK(r.capacity_bytes == Approx((10e6 * 2 + 2e6 * 2) / 8));
@@ -138,7 +139,7 @@ TEST_CASE("a rate schedule changes the capacity mid-run", "[sim]") {
 
 TEST_CASE("flows start and stop at their times and share the bottleneck", "[sim]") {
   DumbbellConfig c = Base();
-  c.duration = absl::Seconds(5);
+  c.duration = absl::Seconds(4);
   DumbbellFlowConfig late;
   late.rtt = absl::Milliseconds(20);
   late.start = absl::Seconds(1);
@@ -153,7 +154,7 @@ TEST_CASE("flows start and stop at their times and share the bottleneck", "[sim]
   CHECK(f.delivered_bytes > 0);
   CHECK(f.samples.front().t >= absl::Seconds(1));
   CHECK(f.samples.back().t <= absl::Seconds(3));
-  CHECK(r.flows[0].samples.back().t == absl::Seconds(5));
+  CHECK(r.flows[0].samples.back().t == absl::Seconds(4));
 }
 
 TEST_CASE("ACK aggregation releases ACKs in bursts at period boundaries", "[sim]") {
