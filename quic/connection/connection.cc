@@ -111,6 +111,16 @@ Connection::Connection(const ConnectionConfig& config, Perspective perspective,
   limits.initial_max_data = config_.initial_max_data;
   limits.max_stream_receive_window = config_.max_stream_receive_window;
   limits.max_connection_receive_window = config_.max_connection_receive_window;
+  // A legitimate sender on a lossy path can leave one gap per lost packet across the whole
+  // receive window, so the bound on out-of-order fragments scales with the window (about one
+  // per KiB); tiny-frame abuse still hits it.
+  limits.max_recv_fragments_per_stream = std::max<size_t>(
+      RecvBuffer::kDefaultMaxFragments,
+      static_cast<size_t>(std::max(config_.max_stream_receive_window,
+                                   std::max(config_.initial_max_stream_data_bidi_local,
+                                            std::max(config_.initial_max_stream_data_bidi_remote,
+                                                     config_.initial_max_stream_data_uni))) /
+                          1024));
   streams_ = std::make_unique<StreamManager>(perspective_, limits);
 }
 
