@@ -234,8 +234,15 @@ void Bbr::OnCongestionEvent(const AckEvent& ev) {
     rs_.delivered = s.delivered;
     rs_.prior_delivered = s.prior_delivered;
     rs_.tx_in_flight = s.tx_in_flight;
-    // The sampler fixed RS.lost when the packet was acknowledged, before this ACK's losses.
-    rs_.lost = s.lost + s.newly_lost + ce_bytes;
+    // RS.lost = C.lost - P.lost with C.lost counted after this ACK's losses. From this
+    // controller's own record of the newest packet when it has one; otherwise from the sampler,
+    // which fixes RS.lost when the packet is acknowledged, before loss recovery reports the same
+    // ACK's losses (quic/recovery/loss_detection.cc), hence + newly_lost.
+    if (newest_record != nullptr) {
+      rs_.lost = (lost_ >= newest_record->lost ? lost_ - newest_record->lost : 0) + ce_bytes;
+    } else {
+      rs_.lost = s.lost + s.newly_lost + ce_bytes;
+    }
     rs_.newly_acked = newly_acked;
     rs_.is_app_limited =
         s.is_app_limited || (newest_record != nullptr && newest_record->app_limited);

@@ -7,7 +7,8 @@
 // it can run the draft's per-loss HandleLostPacket(P), which LostPacket does not carry. Two
 // adaptations to the sampler's output, both documented where used:
 //   * RS.lost: the sampler computes it when the newest packet is acknowledged, before the losses
-//     that same ACK revealed are counted, so this controller adds RateSample::newly_lost.
+//     that same ACK revealed are counted; this controller takes C.lost - P.lost from its own
+//     record of that packet instead (falling back to RateSample::lost + newly_lost).
 //   * MarkConnectionAppLimited() in ProbeRTT cannot reach the sampler; the controller marks its
 //     own per-packet records and treats samples of marked packets as application-limited.
 // ECN: the draft specifies no particular response but says CE marks MUST be treated as
