@@ -113,11 +113,15 @@ void Http3Session::Pump(absl::Time now) {
     FlushRequestStream(id);
     RetireIfDone(id);
   }
-  for (auto it = unacked_finished_.begin(); it != unacked_finished_.end();) {
-    if (conn_->StreamBufferedBytes(*it) == 0) {
-      it = unacked_finished_.erase(it);
-    } else {
-      ++it;
+  // Only a drain needs to know; otherwise prune now and then so the set stays small.
+  if (goaway_sent_.has_value() || goaway_received_.has_value() ||
+      unacked_finished_.size() > 1024) {
+    for (auto it = unacked_finished_.begin(); it != unacked_finished_.end();) {
+      if (conn_->StreamBufferedBytes(*it) == 0) {
+        it = unacked_finished_.erase(it);
+      } else {
+        ++it;
+      }
     }
   }
   MaybeFinishDrain();

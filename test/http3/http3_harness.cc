@@ -190,6 +190,7 @@ bool Http3Harness::RunUntil(const std::function<bool()>& done, absl::Duration li
   absl::Time deadline = now_ + limit;
   int stalled = 0;
   while (true) {
+    ++steps_;
     Step();
     if (done()) return true;
     Flush(client_conn_.get(), true);
@@ -206,6 +207,7 @@ bool Http3Harness::RunUntil(const std::function<bool()>& done, absl::Duration li
       return done();
     }
     if (next <= now_) {
+      ++stalled_steps_;
       if (++stalled > 100000) return done();
     } else {
       stalled = 0;

@@ -54,6 +54,9 @@ class Http3Harness {
   quic::Connection* server_connection() { return server_conn_.get(); }
   absl::Time now() const { return now_; }
   HarnessOptions& options() { return options_; }
+  // Loop turns so far, and the turns where time did not advance (a due deadline not acted on).
+  uint64_t steps() const { return steps_; }
+  uint64_t stalled_steps() const { return stalled_steps_; }
   // Tickets the client session handed out (with the server's SETTINGS attached).
   const std::vector<std::vector<uint8_t>>& tickets() const { return tickets_; }
 
@@ -89,6 +92,8 @@ class Http3Harness {
   std::unique_ptr<ClientSession> client_;
   std::unique_ptr<ServerSession> server_;
   std::vector<std::vector<uint8_t>> tickets_;
+  uint64_t steps_ = 0;
+  uint64_t stalled_steps_ = 0;
 };
 
 // A client handler that records everything per stream.

@@ -260,5 +260,25 @@ TEST_CASE("Stream Cancellation releases references so entries can be evicted") {
   CHECK(e.table().Get(0) == nullptr);
 }
 
+TEST_CASE("a peer that never acknowledges cannot grow the encoder's state without bound") {
+  EncoderConfig c;
+  c.max_table_capacity = 4096;
+  c.max_outstanding_sections = 8;
+  Encoder e(c);
+  e.OnPeerSettings(4096, 1000);
+  Decoder d = MakeDecoder(4096, 1000);
+  int with_references = 0;
+  for (int i = 0; i < 40; ++i) {
+    const std::string section = e.EncodeFieldSection(4 * static_cast<uint64_t>(i), Request(1));
+    with_references += section[0] != 0;
+    REQUIRE(d.OnEncoderStreamData(e.TakeEncoderStreamData()).ok());
+    auto r = d.DecodeFieldSection(4 * static_cast<uint64_t>(i), section);
+    REQUIRE(r.ok());
+    REQUIRE(r->has_value());
+    CHECK(**r == Request(1));
+  }
+  CHECK(with_references == 8);
+}
+
 }  // namespace
 }  // namespace kite::http3::qpack
