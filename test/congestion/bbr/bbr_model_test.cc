@@ -69,6 +69,28 @@ TEST_CASE("bbr loss above 2% while probing lowers inflight_longterm and ends Pro
   CHECK(cc.inflight_shortterm() != Bbr::kUnlimited);
 }
 
+TEST_CASE("bbr Startup exits on high loss: six lost ranges and over 2% in a round",
+          "[congestion][bbr]") {
+  Bbr cc(Params());
+  testing::FakePath path(cc, PathConfig(1000));
+  Recorder rec(cc, path);
+  // From the 60th packet on, every 10th is lost: separate ranges, 10% of the data.
+  uint64_t armed = 60;
+  path.SetDropFilter([&armed](uint64_t pn) { return pn >= armed && pn % 10 == 0; });
+  REQUIRE(path.RunUntilTrue([&] { return cc.state() != Bbr::State::kStartup; },
+                            absl::Seconds(3)));
+  CHECK(cc.full_bw_reached());
+  // Not the bandwidth plateau: the exit came while full_bw_count was below 3.
+  CHECK(cc.full_bw_count() < 3);
+  CHECK_FALSE(cc.full_bw_now());
+  REQUIRE_FALSE(rec.transitions.empty());
+  CHECK(rec.transitions[0].to == Bbr::State::kDrain);
+  // inflight_longterm = max(BDP, inflight_latest).
+  CHECK(cc.inflight_longterm() != Bbr::kUnlimited);
+  CHECK(cc.inflight_longterm() >= static_cast<uint64_t>(
+                                      static_cast<double>(cc.bw()) * absl::ToDoubleSeconds(cc.min_rtt())));
+}
+
 TEST_CASE("bbr loss below 2% does not set inflight_longterm", "[congestion][bbr]") {
   Bbr cc(Params());
   // A 250-packet BDP, so that 1% loss is 2 or 3 packets per round trip, under 2% of the data in
