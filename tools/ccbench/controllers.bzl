@@ -2,5 +2,7 @@
 registers its name from a static registrar, so linking it is all it takes)."""
 
 CCBENCH_CONTROLLERS = [
+    "//congestion/bbr",
+    "//congestion/cubic",
     "//congestion/newreno",
 ]
