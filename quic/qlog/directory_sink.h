@@ -1,6 +1,6 @@
 // A QlogSink writing one file per connection into a directory, named
-// `<odcid hex>_<client|server>.sqlog` (the ".sqlog" suffix of qlog main schema §11.2, the
-// naming convention of the QLOGDIR variable, main schema §12.1).
+// `<odcid hex>_<client|server>.sqlog` (the ".sqlog" suffix of the main schema's JSON-SEQ
+// mapping, and the per-connection naming its QLOGDIR section suggests).
 //
 // This is the one place in quic/ that touches the file system; it is a separate target so the
 // writer itself stays I/O-free.

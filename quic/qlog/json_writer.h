@@ -23,7 +23,7 @@ void AppendJsonString(std::string* out, std::string_view s);
 // Whether `s` is well-formed UTF-8 (no overlong forms, surrogates or code points > U+10FFFF).
 bool IsValidUtf8(std::string_view s);
 // Appends a duration as a JSON number of milliseconds with microsecond precision and no
-// trailing zeros ("12", "12.5", "-0.001"), the unit qlog uses for times (main schema §7.1).
+// trailing zeros ("12", "12.5", "-0.001"), the unit qlog uses for times (main schema, "Timestamps").
 void AppendMilliseconds(std::string* out, absl::Duration d);
 // Appends lowercase hex (qlog's hexstring), without quotes.
 void AppendHex(std::string* out, absl::Span<const uint8_t> bytes);
