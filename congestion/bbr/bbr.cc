@@ -35,7 +35,9 @@ uint64_t Scale(uint64_t v, double gain) {
   return static_cast<uint64_t>(r);
 }
 
-uint64_t SatAdd(uint64_t a, uint64_t b) { return a > Bbr::kUnlimited - b ? Bbr::kUnlimited : a + b; }
+uint64_t SatAdd(uint64_t a, uint64_t b) {
+  return a > Bbr::kUnlimited - b ? Bbr::kUnlimited : a + b;
+}
 
 }  // namespace
 

@@ -64,7 +64,7 @@ class Bbr : public CongestionController {
   static constexpr double kStartupFullBwThreshold = 1.25;
   static constexpr uint32_t kStartupFullBwRounds = 3;
   static constexpr uint32_t kStartupFullLossCount = 6;
-  static constexpr uint64_t kMaxBwFilterLen = 2;       // ProbeBW cycles
+  static constexpr uint64_t kMaxBwFilterLen = 2;        // ProbeBW cycles
   static constexpr uint64_t kExtraAckedFilterLen = 10;  // round trips
   static constexpr absl::Duration kMinRttFilterLen = absl::Seconds(10);
   static constexpr absl::Duration kProbeRttInterval = absl::Seconds(5);

@@ -76,7 +76,8 @@ void Bbr1::OnCongestionEvent(const AckEvent& ev) {
   if (ev.rtt.has_sample && !pacing_initialized_from_rtt_) {
     pacing_initialized_from_rtt_ = true;
     if (btl_bw_ == 0 && ev.rtt.smoothed_rtt > absl::ZeroDuration()) {
-      pacing_rate_ = ScaleRate(initial_cwnd_, kHighGain / absl::ToDoubleSeconds(ev.rtt.smoothed_rtt));
+      pacing_rate_ =
+          ScaleRate(initial_cwnd_, kHighGain / absl::ToDoubleSeconds(ev.rtt.smoothed_rtt));
     }
   }
 
@@ -121,9 +122,9 @@ void Bbr1::OnCongestionEvent(const AckEvent& ev) {
     const RateSample& rs = ev.rate_sample;
     uint64_t prior_delivered = rs.has_data ? rs.prior_delivered : delivered_ - newly_acked;
     uint64_t rate = rs.has_rate ? rs.delivery_rate_bytes_per_second : 0;
-    bool app_limited = rs.is_app_limited || (probe_rtt_mark_until_ != 0 &&
-                                             prior_delivered >= probe_rtt_mark_from_ &&
-                                             prior_delivered <= probe_rtt_mark_until_);
+    bool app_limited = rs.is_app_limited ||
+                       (probe_rtt_mark_until_ != 0 && prior_delivered >= probe_rtt_mark_from_ &&
+                        prior_delivered <= probe_rtt_mark_until_);
     std::optional<absl::Duration> rtt;
     if (newest_sent != absl::InfinitePast() && now >= newest_sent) rtt = now - newest_sent;
     // BBRUpdateModelAndState.

@@ -27,8 +27,8 @@ constexpr double kInfinity = std::numeric_limits<double>::infinity();
 Cubic::Cubic(const ControllerParams& params, Options options)
     : options_(options),
       max_datagram_size_(std::max<size_t>(params.max_datagram_size, 1)),
-      minimum_window_(static_cast<double>(
-          std::max<size_t>(MinimumWindowBytes(params), max_datagram_size_))),
+      minimum_window_(
+          static_cast<double>(std::max<size_t>(MinimumWindowBytes(params), max_datagram_size_))),
       cwnd_(std::max(static_cast<double>(InitialWindowBytes(params)), minimum_window_)),
       ssthresh_(kInfinity),
       hystart_(options.paced) {
@@ -148,7 +148,8 @@ void Cubic::SlowStartAck(const AckEvent& ev, size_t acked_bytes, uint64_t larges
       w_max_ = 0;
       return;
     }
-    if (window_limited) cwnd_ += static_cast<double>(hystart_.Growth(acked_bytes, max_datagram_size_));
+    if (window_limited)
+      cwnd_ += static_cast<double>(hystart_.Growth(acked_bytes, max_datagram_size_));
     return;
   }
   // Standard slow start (RFC 9002 §7.3.1), used after persistent congestion.

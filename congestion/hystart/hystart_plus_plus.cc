@@ -37,9 +37,9 @@ bool HyStartPlusPlus::OnAck(uint64_t largest_acked, std::optional<absl::Duration
     StartRound();
   }
   if (!rtt_sample.has_value()) return false;
-  current_round_min_rtt_ =
-      current_round_min_rtt_.has_value() ? std::min(*current_round_min_rtt_, *rtt_sample)
-                                         : *rtt_sample;
+  current_round_min_rtt_ = current_round_min_rtt_.has_value()
+                               ? std::min(*current_round_min_rtt_, *rtt_sample)
+                               : *rtt_sample;
   ++rtt_sample_count_;
   if (rtt_sample_count_ < kNRttSample || !current_round_min_rtt_.has_value()) return false;
   if (phase_ == Phase::kSlowStart) {
@@ -64,8 +64,8 @@ bool HyStartPlusPlus::OnAck(uint64_t largest_acked, std::optional<absl::Duration
 
 size_t HyStartPlusPlus::Growth(size_t newly_acked, size_t max_datagram_size) const {
   if (phase_ == Phase::kDone) return 0;
-  size_t cap = paced_ ? std::numeric_limits<size_t>::max()
-                      : kUnpacedGrowthCapPackets * max_datagram_size;
+  size_t cap =
+      paced_ ? std::numeric_limits<size_t>::max() : kUnpacedGrowthCapPackets * max_datagram_size;
   size_t growth = std::min(newly_acked, cap);
   if (phase_ == Phase::kConservativeSlowStart) growth /= kCssGrowthDivisor;
   return growth;

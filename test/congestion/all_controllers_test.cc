@@ -3,11 +3,10 @@
 // survives loss, persistent congestion and discarded packets without its window collapsing
 // below the RFC 9002 minimum or growing without bound.
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "congestion/registry.h"
 #include "test/congestion/fake_path.h"

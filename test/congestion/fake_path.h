@@ -41,16 +41,22 @@ class FakePath {
 
   // The application has at most this many packets outstanding (nullopt: unlimited data). When the
   // window would allow more, the sender reports itself application-limited (RFC 9002 §7.8).
-  void SetAppLimit(std::optional<size_t> max_packets_in_flight) { app_limit_ = max_packets_in_flight; }
+  void SetAppLimit(std::optional<size_t> max_packets_in_flight) {
+    app_limit_ = max_packets_in_flight;
+  }
   // The application has nothing to send at all until resumed.
   void SetPaused(bool paused) { paused_ = paused; }
   // Packets for which this returns true are dropped by the network.
   void SetDropFilter(std::function<bool(uint64_t packet_number)> drop) { drop_ = std::move(drop); }
-  void SetBottleneck(uint64_t bytes_per_second) { config_.bottleneck_bytes_per_second = bytes_per_second; }
+  void SetBottleneck(uint64_t bytes_per_second) {
+    config_.bottleneck_bytes_per_second = bytes_per_second;
+  }
   // Applies to packets sent from now on (acknowledgments still arrive in send order).
   void SetPropagationRtt(absl::Duration rtt) { config_.propagation_rtt = rtt; }
   // Called after every congestion event delivered to the controller.
-  void SetObserver(std::function<void(const AckEvent&)> observer) { observer_ = std::move(observer); }
+  void SetObserver(std::function<void(const AckEvent&)> observer) {
+    observer_ = std::move(observer);
+  }
 
   // Runs the sender, the network and the ACK stream until `until`.
   void RunUntil(absl::Time until) {
@@ -103,7 +109,8 @@ class FakePath {
 
   bool CanSendMore() const {
     if (paused_) return false;
-    if (app_limit_.has_value() && in_flight_ + config_.mss > *app_limit_ * config_.mss) return false;
+    if (app_limit_.has_value() && in_flight_ + config_.mss > *app_limit_ * config_.mss)
+      return false;
     return in_flight_ + config_.mss <= cc_.CongestionWindow();
   }
 
@@ -138,14 +145,14 @@ class FakePath {
     // The bottleneck serialises packets; the buffer holds what waits behind the one in service.
     absl::Time depart = now_;
     if (config_.bottleneck_bytes_per_second > 0) {
-      absl::Duration service =
-          absl::Nanoseconds(static_cast<int64_t>(config_.mss * 1000000000ull /
-                                                 config_.bottleneck_bytes_per_second));
+      absl::Duration service = absl::Nanoseconds(
+          static_cast<int64_t>(config_.mss * 1000000000ull / config_.bottleneck_bytes_per_second));
       absl::Time start = std::max(now_, link_free_);
       size_t queued_bytes = 0;
       if (link_free_ > now_) {
-        queued_bytes = static_cast<size_t>(absl::ToDoubleSeconds(link_free_ - now_) *
-                                           static_cast<double>(config_.bottleneck_bytes_per_second));
+        queued_bytes =
+            static_cast<size_t>(absl::ToDoubleSeconds(link_free_ - now_) *
+                                static_cast<double>(config_.bottleneck_bytes_per_second));
       }
       bool overflow = config_.buffer_bytes > 0 && queued_bytes > config_.buffer_bytes;
       if (!overflow) {
@@ -202,8 +209,8 @@ class FakePath {
       rtt_.rttvar = sample / 2;
     } else {
       rtt_.min_rtt = std::min(rtt_.min_rtt, sample);
-      absl::Duration dev = rtt_.smoothed_rtt > sample ? rtt_.smoothed_rtt - sample
-                                                      : sample - rtt_.smoothed_rtt;
+      absl::Duration dev =
+          rtt_.smoothed_rtt > sample ? rtt_.smoothed_rtt - sample : sample - rtt_.smoothed_rtt;
       rtt_.rttvar = (rtt_.rttvar * 3 + dev) / 4;
       rtt_.smoothed_rtt = (rtt_.smoothed_rtt * 7 + sample) / 8;
     }

@@ -1,12 +1,11 @@
 #include "congestion/windowed_filter.h"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <deque>
 #include <random>
 #include <utility>
-
-#include <catch2/catch.hpp>
 
 namespace kite::congestion {
 namespace {

@@ -1,10 +1,8 @@
-#include "congestion/bbr/bbr.h"
-
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
-#include <catch2/catch.hpp>
-
+#include "congestion/bbr/bbr.h"
 #include "congestion/registry.h"
 #include "test/congestion/bbr/bbr_test_util.h"
 #include "test/congestion/fake_path.h"
@@ -77,8 +75,7 @@ TEST_CASE("bbr Startup exits on high loss: six lost ranges and over 2% in a roun
   // From the 60th packet on, every 10th is lost: separate ranges, 10% of the data.
   uint64_t armed = 60;
   path.SetDropFilter([&armed](uint64_t pn) { return pn >= armed && pn % 10 == 0; });
-  REQUIRE(path.RunUntilTrue([&] { return cc.state() != Bbr::State::kStartup; },
-                            absl::Seconds(3)));
+  REQUIRE(path.RunUntilTrue([&] { return cc.state() != Bbr::State::kStartup; }, absl::Seconds(3)));
   CHECK(cc.full_bw_reached());
   // Not the bandwidth plateau: the exit came while full_bw_count was below 3.
   CHECK(cc.full_bw_count() < 3);
@@ -87,8 +84,8 @@ TEST_CASE("bbr Startup exits on high loss: six lost ranges and over 2% in a roun
   CHECK(rec.transitions[0].to == Bbr::State::kDrain);
   // inflight_longterm = max(BDP, inflight_latest).
   CHECK(cc.inflight_longterm() != Bbr::kUnlimited);
-  CHECK(cc.inflight_longterm() >= static_cast<uint64_t>(
-                                      static_cast<double>(cc.bw()) * absl::ToDoubleSeconds(cc.min_rtt())));
+  CHECK(cc.inflight_longterm() >=
+        static_cast<uint64_t>(static_cast<double>(cc.bw()) * absl::ToDoubleSeconds(cc.min_rtt())));
 }
 
 TEST_CASE("bbr loss below 2% does not set inflight_longterm", "[congestion][bbr]") {
@@ -113,8 +110,8 @@ TEST_CASE("bbr loss below 2% does not set inflight_longterm", "[congestion][bbr]
 TEST_CASE("bbr undoes a spurious loss episode that ended ProbeBW_UP", "[congestion][bbr]") {
   Bbr cc(Params());
   testing::FakePath path(cc, PathConfig(1000));
-  REQUIRE(path.RunUntilTrue([&] { return cc.state() == Bbr::State::kProbeBwUp; },
-                            absl::Seconds(6)));
+  REQUIRE(
+      path.RunUntilTrue([&] { return cc.state() == Bbr::State::kProbeBwUp; }, absl::Seconds(6)));
   // Four consecutive packets lost: 4 of ~60 in flight is above 2%.
   uint64_t first = path.packets_sent() + 2;
   path.SetDropFilter([first](uint64_t pn) { return pn >= first && pn < first + 4; });
@@ -127,7 +124,8 @@ TEST_CASE("bbr undoes a spurious loss episode that ended ProbeBW_UP", "[congesti
   REQUIRE(cc.state() == Bbr::State::kProbeBwDown);
   REQUIRE(cc.inflight_longterm() != Bbr::kUnlimited);
   // Three of four reported spurious: not yet an undo.
-  for (size_t i = 0; i < 3; ++i) cc.OnSpuriousLoss(lost[i].packet_number, lost[i].sent_time, path.now());
+  for (size_t i = 0; i < 3; ++i)
+    cc.OnSpuriousLoss(lost[i].packet_number, lost[i].sent_time, path.now());
   CHECK(cc.state() == Bbr::State::kProbeBwDown);
   cc.OnSpuriousLoss(lost[3].packet_number, lost[3].sent_time, path.now());
   // HandleSpuriousLossDetection: inflight_longterm back to its saved value, and the probe
@@ -139,8 +137,8 @@ TEST_CASE("bbr undoes a spurious loss episode that ended ProbeBW_UP", "[congesti
 TEST_CASE("bbr treats ECN-CE as congestion", "[congestion][bbr]") {
   Bbr cc(Params());
   testing::FakePath path(cc, PathConfig(1000));
-  REQUIRE(path.RunUntilTrue([&] { return cc.state() == Bbr::State::kProbeBwUp; },
-                            absl::Seconds(6)));
+  REQUIRE(
+      path.RunUntilTrue([&] { return cc.state() == Bbr::State::kProbeBwUp; }, absl::Seconds(6)));
   // An ACK reporting 5 CE marks while probing: more than 2% of what was in flight.
   AckEvent ev;
   ev.now = path.now() + absl::Microseconds(1);

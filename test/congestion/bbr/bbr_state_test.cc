@@ -1,10 +1,8 @@
-#include "congestion/bbr/bbr.h"
-
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
-#include <catch2/catch.hpp>
-
+#include "congestion/bbr/bbr.h"
 #include "congestion/registry.h"
 #include "test/congestion/bbr/bbr_test_util.h"
 #include "test/congestion/fake_path.h"
@@ -31,8 +29,7 @@ TEST_CASE("bbr registers as bbr and bbr3 and starts in Startup", "[congestion][b
   CHECK(cc.inflight_longterm() == Bbr::kUnlimited);
 }
 
-TEST_CASE("bbr Startup exits to Drain after three rounds without 25% growth",
-          "[congestion][bbr]") {
+TEST_CASE("bbr Startup exits to Drain after three rounds without 25% growth", "[congestion][bbr]") {
   Bbr cc(Params());
   testing::FakePath path(cc, PathConfig(/*buffer_packets=*/1000));
   Recorder rec(cc, path);
@@ -40,8 +37,7 @@ TEST_CASE("bbr Startup exits to Drain after three rounds without 25% growth",
   rec.hook = [&](const AckEvent&) {
     if (cc.state() == Bbr::State::kStartup) full_bw_counts.push_back(cc.full_bw_count());
   };
-  REQUIRE(path.RunUntilTrue([&] { return cc.state() != Bbr::State::kStartup; },
-                            absl::Seconds(3)));
+  REQUIRE(path.RunUntilTrue([&] { return cc.state() != Bbr::State::kStartup; }, absl::Seconds(3)));
   REQUIRE_FALSE(rec.transitions.empty());
   CHECK(rec.transitions[0].from == Bbr::State::kStartup);
   CHECK(rec.transitions[0].to == Bbr::State::kDrain);
@@ -171,18 +167,16 @@ TEST_CASE("bbr enters ProbeRTT when the 5 s min-RTT probe interval expires, and 
       last_stamp = *cc.probe_rtt_min_stamp();
     }
   };
-  REQUIRE(path.RunUntilTrue([&] { return cc.state() == Bbr::State::kProbeRtt; },
-                            absl::Seconds(8)));
+  REQUIRE(path.RunUntilTrue([&] { return cc.state() == Bbr::State::kProbeRtt; }, absl::Seconds(8)));
   // Entered on the first ACK after probe_rtt_min_stamp + ProbeRTTInterval.
   CHECK(*entered - stamp_before_entry > Bbr::kProbeRttInterval);
   CHECK(*entered - stamp_before_entry < Bbr::kProbeRttInterval + absl::Milliseconds(10));
   CHECK(cc.cwnd_gain() == Bbr::kProbeRttCwndGain);
   // ProbeRTTCwnd is half the BDP here (above MinPipeCwnd).
-  CHECK(static_cast<double>(cc.ProbeRttCwnd()) ==
-        Approx(static_cast<double>(cc.max_bw()) * absl::ToDoubleSeconds(cc.min_rtt()) / 2)
-            .margin(1));
-  REQUIRE(path.RunUntilTrue([&] { return cc.state() != Bbr::State::kProbeRtt; },
-                            absl::Seconds(2)));
+  CHECK(
+      static_cast<double>(cc.ProbeRttCwnd()) ==
+      Approx(static_cast<double>(cc.max_bw()) * absl::ToDoubleSeconds(cc.min_rtt()) / 2).margin(1));
+  REQUIRE(path.RunUntilTrue([&] { return cc.state() != Bbr::State::kProbeRtt; }, absl::Seconds(2)));
   CHECK(cwnd_bounded);
   const Transition& exit = rec.transitions.back();
   CHECK(exit.from == Bbr::State::kProbeRtt);
@@ -194,8 +188,7 @@ TEST_CASE("bbr enters ProbeRTT when the 5 s min-RTT probe interval expires, and 
   CHECK(cc.CongestionWindow() > 2 * cc.ProbeRttCwnd());
   absl::Time first_exit = exit.at;
   entered.reset();
-  REQUIRE(path.RunUntilTrue([&] { return cc.state() == Bbr::State::kProbeRtt; },
-                            absl::Seconds(6)));
+  REQUIRE(path.RunUntilTrue([&] { return cc.state() == Bbr::State::kProbeRtt; }, absl::Seconds(6)));
   CHECK(*entered - first_exit > Bbr::kProbeRttInterval);
 }
 
@@ -218,8 +211,7 @@ TEST_CASE("bbr skips ProbeRTT after an idle restart", "[congestion][bbr]") {
   CHECK(InProbeBw(cc.state()));
 }
 
-TEST_CASE("bbr max-bw filter forgets samples older than two ProbeBW cycles",
-          "[congestion][bbr]") {
+TEST_CASE("bbr max-bw filter forgets samples older than two ProbeBW cycles", "[congestion][bbr]") {
   Bbr cc(Params());
   testing::FakePath path(cc, PathConfig(100));
   REQUIRE(path.RunUntilTrue([&] { return InProbeBw(cc.state()); }, absl::Seconds(3)));
@@ -228,9 +220,8 @@ TEST_CASE("bbr max-bw filter forgets samples older than two ProbeBW cycles",
   path.SetBottleneck(kRate / 2);
   const uint64_t c0 = cc.cycle_count();
   std::vector<std::pair<uint64_t, uint64_t>> max_bw_by_cycle;  // (cycle, max_bw) per ACK
-  path.SetObserver([&](const AckEvent&) {
-    max_bw_by_cycle.emplace_back(cc.cycle_count(), cc.max_bw());
-  });
+  path.SetObserver(
+      [&](const AckEvent&) { max_bw_by_cycle.emplace_back(cc.cycle_count(), cc.max_bw()); });
   REQUIRE(path.RunUntilTrue([&] { return cc.cycle_count() >= c0 + 3; }, absl::Seconds(20)));
   path.RunFor(absl::Milliseconds(200));
   bool old_kept_next_cycle = false;
@@ -255,8 +246,7 @@ TEST_CASE("bbr stays in Startup while application-limited without loss", "[conge
   CHECK_FALSE(cc.full_bw_reached());
   CHECK(cc.round_count() > 30);
   path.SetAppLimit(std::nullopt);
-  REQUIRE(path.RunUntilTrue([&] { return cc.state() != Bbr::State::kStartup; },
-                            absl::Seconds(3)));
+  REQUIRE(path.RunUntilTrue([&] { return cc.state() != Bbr::State::kStartup; }, absl::Seconds(3)));
   CHECK(static_cast<double>(cc.max_bw()) == Approx(static_cast<double>(kRate)).epsilon(0.02));
 }
 

@@ -69,9 +69,7 @@ class Recorder {
 
 // Deterministic random-looking loss of a fraction of packets.
 inline std::function<bool(uint64_t)> LossEvery(uint64_t n, const uint64_t* armed_from) {
-  return [n, armed_from](uint64_t pn) {
-    return pn >= *armed_from && (pn * 2654435761u) % n == 0;
-  };
+  return [n, armed_from](uint64_t pn) { return pn >= *armed_from && (pn * 2654435761u) % n == 0; };
 }
 
 }  // namespace kite::congestion::bbr_test

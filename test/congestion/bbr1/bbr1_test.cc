@@ -1,10 +1,9 @@
 #include "congestion/bbr1/bbr1.h"
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <optional>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "congestion/registry.h"
 #include "test/congestion/fake_path.h"
@@ -56,8 +55,7 @@ TEST_CASE("bbr1 Startup, Drain, ProbeBW", "[congestion][bbr1]") {
       if (cc.state() == Bbr1::State::kDrain) CHECK(cc.pacing_gain() == Bbr1::kDrainGain);
     }
   });
-  REQUIRE(path.RunUntilTrue([&] { return cc.state() == Bbr1::State::kProbeBw; },
-                            absl::Seconds(3)));
+  REQUIRE(path.RunUntilTrue([&] { return cc.state() == Bbr1::State::kProbeBw; }, absl::Seconds(3)));
   REQUIRE(states.size() >= 3);
   CHECK(states[0] == Bbr1::State::kStartup);
   CHECK(states[1] == Bbr1::State::kDrain);
@@ -72,8 +70,7 @@ TEST_CASE("bbr1 Startup, Drain, ProbeBW", "[congestion][bbr1]") {
 TEST_CASE("bbr1 ProbeBW gain cycle order and phase lengths", "[congestion][bbr1]") {
   Bbr1 cc(Params());
   testing::FakePath path(cc, PathConfig());
-  REQUIRE(path.RunUntilTrue([&] { return cc.state() == Bbr1::State::kProbeBw; },
-                            absl::Seconds(3)));
+  REQUIRE(path.RunUntilTrue([&] { return cc.state() == Bbr1::State::kProbeBw; }, absl::Seconds(3)));
   struct Phase {
     int index;
     double gain;
@@ -93,7 +90,8 @@ TEST_CASE("bbr1 ProbeBW gain cycle order and phase lengths", "[congestion][bbr1]
     if (i == 0) continue;
     CHECK(phases[i].index == (phases[i - 1].index + 1) % Bbr1::kGainCycleLength);
     // Phases last at least RTprop; the 3/4 phase may end early once inflight fell to the BDP.
-    if (phases[i - 1].gain >= 1.0 && i > 1) CHECK(phases[i].start - phases[i - 1].start > cc.rtprop());
+    if (phases[i - 1].gain >= 1.0 && i > 1)
+      CHECK(phases[i].start - phases[i - 1].start > cc.rtprop());
   }
   // The cycle is [5/4, 3/4, 1, 1, 1, 1, 1, 1]: 5/4 is always followed by 3/4.
   for (size_t i = 1; i < phases.size(); ++i) {
@@ -107,8 +105,8 @@ TEST_CASE("bbr1 never starts ProbeBW in the 3/4 phase", "[congestion][bbr1]") {
     opts.random_seed = seed;
     Bbr1 cc(Params(), opts);
     testing::FakePath path(cc, PathConfig());
-    REQUIRE(path.RunUntilTrue([&] { return cc.state() == Bbr1::State::kProbeBw; },
-                              absl::Seconds(3)));
+    REQUIRE(
+        path.RunUntilTrue([&] { return cc.state() == Bbr1::State::kProbeBw; }, absl::Seconds(3)));
     INFO("seed " << seed);
     CHECK(cc.cycle_index() != 1);
     CHECK(cc.pacing_gain() != 0.75);
@@ -187,8 +185,7 @@ TEST_CASE("bbr1 an RTT sample equal to RTprop refreshes it, postponing ProbeRTT"
 TEST_CASE("bbr1 BtlBw max filter spans 10 round trips", "[congestion][bbr1]") {
   Bbr1 cc(Params());
   testing::FakePath path(cc, PathConfig());
-  REQUIRE(path.RunUntilTrue([&] { return cc.state() == Bbr1::State::kProbeBw; },
-                            absl::Seconds(3)));
+  REQUIRE(path.RunUntilTrue([&] { return cc.state() == Bbr1::State::kProbeBw; }, absl::Seconds(3)));
   path.RunFor(absl::Milliseconds(300));
   path.SetBottleneck(kRate / 2);
   const uint64_t r0 = cc.round_count();
@@ -207,8 +204,7 @@ TEST_CASE("bbr1 BtlBw max filter spans 10 round trips", "[congestion][bbr1]") {
 TEST_CASE("bbr1 loss recovery: packet conservation, then the saved cwnd", "[congestion][bbr1]") {
   Bbr1 cc(Params());
   testing::FakePath path(cc, PathConfig());
-  REQUIRE(path.RunUntilTrue([&] { return cc.state() == Bbr1::State::kProbeBw; },
-                            absl::Seconds(3)));
+  REQUIRE(path.RunUntilTrue([&] { return cc.state() == Bbr1::State::kProbeBw; }, absl::Seconds(3)));
   path.RunFor(absl::Milliseconds(500));
   size_t cwnd_before = cc.CongestionWindow();
   uint64_t victim = path.packets_sent() + 1;
@@ -221,8 +217,7 @@ TEST_CASE("bbr1 loss recovery: packet conservation, then the saved cwnd", "[cong
       conserved = conserved && cc.CongestionWindow() >= ev.bytes_in_flight;
     }
   });
-  REQUIRE(path.RunUntilTrue([&] { return saw_recovery && !cc.in_recovery(); },
-                            absl::Seconds(1)));
+  REQUIRE(path.RunUntilTrue([&] { return saw_recovery && !cc.in_recovery(); }, absl::Seconds(1)));
   CHECK(conserved);
   // RestoreCwnd: back to at least the cwnd before recovery (then bounded by the target).
   CHECK(cc.CongestionWindow() >= std::min(cwnd_before, static_cast<size_t>(cc.Inflight(2.0))));

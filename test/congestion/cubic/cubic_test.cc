@@ -1,9 +1,8 @@
 #include "congestion/cubic/cubic.h"
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "congestion/registry.h"
 #include "test/congestion/fake_path.h"
@@ -279,8 +278,7 @@ TEST_CASE("cubic window tracks W_cubic(t) after a loss", "[congestion][cubic]") 
   cfg.propagation_rtt = absl::Milliseconds(100);
   cfg.mss = kMss;
   testing::FakePath path(cc, cfg);
-  REQUIRE(path.RunUntilTrue([&] { return cc.CongestionWindow() >= 128 * kMss; },
-                            absl::Seconds(5)));
+  REQUIRE(path.RunUntilTrue([&] { return cc.CongestionWindow() >= 128 * kMss; }, absl::Seconds(5)));
   uint64_t victim = path.packets_sent() + 1;
   path.SetDropFilter([victim](uint64_t pn) { return pn == victim; });
   REQUIRE(path.RunUntilTrue([&] { return cc.epoch_start().has_value(); }, absl::Seconds(2)));
@@ -297,8 +295,7 @@ TEST_CASE("cubic window tracks W_cubic(t) after a loss", "[congestion][cubic]") 
     path.RunUntil(epoch + absl::Milliseconds(static_cast<int64_t>(std::round(at * 10)) * 100));
     double t = absl::ToDoubleSeconds(path.now() - epoch);
     double expected = Cubic::CubicWindow(t, k, w_max);
-    INFO("t = " << t << " s, W_cubic = " << expected << ", cwnd = "
-                << Segs(cc.CongestionWindow()));
+    INFO("t = " << t << " s, W_cubic = " << expected << ", cwnd = " << Segs(cc.CongestionWindow()));
     CHECK(Segs(cc.CongestionWindow()) == Approx(expected).epsilon(0.01));
     CHECK_FALSE(cc.in_reno_friendly_region());
   }
@@ -312,8 +309,7 @@ TEST_CASE("cubic Reno-friendly region when W_est exceeds W_cubic", "[congestion]
   cfg.propagation_rtt = absl::Milliseconds(10);
   cfg.mss = kMss;
   testing::FakePath path(cc, cfg);
-  REQUIRE(path.RunUntilTrue([&] { return cc.CongestionWindow() >= 16 * kMss; },
-                            absl::Seconds(2)));
+  REQUIRE(path.RunUntilTrue([&] { return cc.CongestionWindow() >= 16 * kMss; }, absl::Seconds(2)));
   uint64_t victim = path.packets_sent() + 1;
   path.SetDropFilter([victim](uint64_t pn) { return pn == victim; });
   REQUIRE(path.RunUntilTrue([&] { return cc.epoch_start().has_value(); }, absl::Seconds(1)));

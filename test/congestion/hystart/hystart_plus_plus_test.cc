@@ -1,8 +1,7 @@
 #include "congestion/hystart/hystart_plus_plus.h"
 
-#include <cstdint>
-
 #include <catch2/catch.hpp>
+#include <cstdint>
 
 namespace kite::congestion {
 namespace {
