@@ -109,14 +109,16 @@ void Encoder::Release(const OutstandingSection& section) {
 
 std::string Encoder::EncodeFieldSection(uint64_t stream_id, const HeaderList& headers) {
   const uint64_t base = table_.insert_count();
-  const uint64_t capacity = table_.capacity();
+  // Without room to track one more section, the dynamic table is left alone.
+  const uint64_t capacity =
+      outstanding_count_ < config_.max_outstanding_sections ? table_.capacity() : 0;
   const bool can_block =
       StreamIsBlocking(stream_id) || BlockingStreamCount() < max_blocked_streams_;
   OutstandingSection section{0, {}};
   std::string lines;
 
   auto referenceable = [&](uint64_t index) {
-    return index < known_received_count_ || can_block;
+    return capacity > 0 && (index < known_received_count_ || can_block);
   };
   // Indexed or name reference to a dynamic entry, relative or post-base (§3.2.5, §3.2.6).
   auto dynamic_line = [&](uint64_t index, bool indexed, const std::string& value) {
@@ -155,7 +157,7 @@ std::string Encoder::EncodeFieldSection(uint64_t stream_id, const HeaderList& he
     if (exact.has_value()) {
       // §2.1.1.1: re-insert a draining (or unusable) entry with Duplicate, if the copy can be
       // referenced now.
-      if (can_block && CanInsert(entry_size, *exact)) {
+      if (capacity > 0 && can_block && CanInsert(entry_size, *exact)) {
         AppendEncoderInstruction(Duplicate{table_.insert_count() - 1 - *exact}, &encoder_stream_);
         table_.Insert(field.name, field.value);
         dynamic_line(table_.insert_count() - 1, true, field.value);
@@ -213,7 +215,10 @@ std::string Encoder::EncodeFieldSection(uint64_t stream_id, const HeaderList& he
   const uint64_t ric = section.required_insert_count;
   AppendFieldSectionPrefix(MakeFieldSectionPrefix(ric, ric == 0 ? 0 : base, max_entries_), &out);
   out.append(lines);
-  if (ric > 0) outstanding_[stream_id].push_back(std::move(section));
+  if (ric > 0) {
+    outstanding_[stream_id].push_back(std::move(section));
+    ++outstanding_count_;
+  }
   return out;
 }
 
@@ -264,11 +269,13 @@ absl::Status Encoder::ApplyDecoderInstruction(std::string_view buffer, size_t* p
     known_received_count_ = std::max(known_received_count_, section.required_insert_count);
     Release(section);
     it->second.pop_front();
+    --outstanding_count_;
     if (it->second.empty()) outstanding_.erase(it);
   } else if (auto* i = std::get_if<StreamCancellation>(&instruction)) {
     auto it = outstanding_.find(i->stream_id);
     if (it != outstanding_.end()) {
       for (const OutstandingSection& section : it->second) Release(section);
+      outstanding_count_ -= it->second.size();
       outstanding_.erase(it);
     }
   } else if (auto* i = std::get_if<InsertCountIncrement>(&instruction)) {

@@ -35,6 +35,9 @@ struct EncoderConfig {
   // (in a small table one-off fields would push out the useful ones).
   bool insert_first_sight_if_referenceable = true;
   size_t history_size = 512;
+  // Unacknowledged sections with dynamic references kept track of; beyond this (a peer that
+  // never acknowledges) sections use only the static table and literals.
+  size_t max_outstanding_sections = 1024;
 };
 
 class Encoder {
@@ -85,6 +88,7 @@ class Encoder {
   std::string encoder_stream_;
   std::string decoder_buffer_;  // an incomplete decoder instruction
   std::map<uint64_t, std::deque<OutstandingSection>> outstanding_;  // by stream
+  size_t outstanding_count_ = 0;
   std::map<uint64_t, uint64_t> reference_counts_;  // absolute index -> references
   std::deque<size_t> history_;  // hashes of recent fields, oldest first
   std::unordered_map<size_t, size_t> history_counts_;

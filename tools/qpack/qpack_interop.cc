@@ -2,7 +2,9 @@
 //   qpack_interop decode <encoded file> <out.qif> [--table-size N --max-blocked N]
 //   qpack_interop encode <in.qif> <out file> --table-size N --max-blocked N [--immediate-ack]
 // When decoding, settings missing from the command line are taken from the file name
-// (<qif>.out.<table size>.<max blocked>.<ack mode>).
+// (<qif>.out.<table size>.<max blocked>.<ack mode>), else 4096 bytes and 100 streams; the
+// table capacity starts at the table size, as the interop files assume. Encoded files put
+// header list i on stream i + 1, each followed by the encoder-stream bytes it produced.
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
