@@ -1,9 +1,8 @@
 #include "http3/qpack/decoder_instructions.h"
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 namespace kite::http3::qpack {
 namespace {
@@ -25,8 +24,8 @@ TEST_CASE("RFC 9204 Appendix B decoder instructions") {
 
 TEST_CASE("decoder instructions round-trip and truncate cleanly") {
   const std::vector<DecoderInstruction> all = {
-      SectionAcknowledgment{0},    SectionAcknowledgment{127}, SectionAcknowledgment{1ull << 40},
-      StreamCancellation{63},      StreamCancellation{64},     InsertCountIncrement{1},
+      SectionAcknowledgment{0},     SectionAcknowledgment{127}, SectionAcknowledgment{1ull << 40},
+      StreamCancellation{63},       StreamCancellation{64},     InsertCountIncrement{1},
       InsertCountIncrement{100000},
   };
   for (const DecoderInstruction& instruction : all) {

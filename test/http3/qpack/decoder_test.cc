@@ -1,9 +1,8 @@
 #include "http3/qpack/decoder.h"
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "http3/qpack/encoder_instructions.h"
 #include "http3/qpack/field_line.h"
@@ -133,10 +132,10 @@ TEST_CASE("blocked streams: limit, ordering on one stream, post-base references"
 
 TEST_CASE("encoder-stream errors carry QPACK_ENCODER_STREAM_ERROR") {
   const std::vector<std::string> bad = {
-      Unhex("3f46"),              // capacity 101 > 100
-      Unhex("3f4500"),            // Duplicate with an empty table
-      Unhex("3f458000"),          // dynamic name reference with an empty table
-      Unhex("3f45ff2400"),        // static name reference 99
+      Unhex("3f46"),        // capacity 101 > 100
+      Unhex("3f4500"),      // Duplicate with an empty table
+      Unhex("3f458000"),    // dynamic name reference with an empty table
+      Unhex("3f45ff2400"),  // static name reference 99
       Unhex("3f4540") + Unhex("46") + std::string(70, 'x'),  // entry 32+0+70 > 100
   };
   for (const std::string& b : bad) {
@@ -149,7 +148,7 @@ TEST_CASE("encoder-stream errors carry QPACK_ENCODER_STREAM_ERROR") {
   // Duplicate of an evicted entry.
   Decoder d(Config(100, 10));
   REQUIRE(d.OnEncoderStreamData(Unhex("3f45c003616263c003646566")).ok());  // 2 x 45 bytes
-  REQUIRE(d.OnEncoderStreamData(Unhex("c003676869")).ok());              // evicts entry 0
+  REQUIRE(d.OnEncoderStreamData(Unhex("c003676869")).ok());                // evicts entry 0
   absl::Status s = d.OnEncoderStreamData(Unhex("02"));
   REQUIRE_FALSE(s.ok());
   CHECK(Code(s) == 0x201);
@@ -176,16 +175,23 @@ TEST_CASE("field-section errors carry QPACK_DECOMPRESSION_FAILED") {
   REQUIRE(d.OnEncoderStreamData(Unhex("3f45c003616263c003646566c003676869")).ok());
   // Insert count 3, entry 0 evicted. MaxEntries 3: RIC 3 encodes as 4.
   const std::vector<std::string> bad = {
-      Unhex("0400" "82"),    // relative index 2 -> absolute 0, evicted
-      Unhex("0400" "83"),    // relative index 3 >= Base 3
-      Unhex("0280" "11"),    // RIC 1, Base 0: post-base 1 is at or above RIC
-      Unhex("0201" "80"),    // RIC 1, Base 2: absolute 1 is at or above RIC
-      Unhex("0000" "ff64"),  // static index 63 + 100 out of range
-      Unhex("0081"),         // RIC 0 with sign: negative Base
-      Unhex("0900"),         // encoded RIC 9 > 2 * MaxEntries
-      Unhex("00"),           // truncated prefix
-      Unhex("0000" "5f"),    // truncated field line
-      Unhex("0000" "2a"),    // literal name of 2 bytes, missing
+      Unhex("0400"
+            "82"),  // relative index 2 -> absolute 0, evicted
+      Unhex("0400"
+            "83"),  // relative index 3 >= Base 3
+      Unhex("0280"
+            "11"),  // RIC 1, Base 0: post-base 1 is at or above RIC
+      Unhex("0201"
+            "80"),  // RIC 1, Base 2: absolute 1 is at or above RIC
+      Unhex("0000"
+            "ff64"),  // static index 63 + 100 out of range
+      Unhex("0081"),  // RIC 0 with sign: negative Base
+      Unhex("0900"),  // encoded RIC 9 > 2 * MaxEntries
+      Unhex("00"),    // truncated prefix
+      Unhex("0000"
+            "5f"),  // truncated field line
+      Unhex("0000"
+            "2a"),  // literal name of 2 bytes, missing
   };
   for (const std::string& b : bad) {
     auto r = d.DecodeFieldSection(4, b);

@@ -1,8 +1,7 @@
 #include "http3/qpack/dynamic_table.h"
 
-#include <string>
-
 #include <catch2/catch.hpp>
+#include <string>
 
 namespace kite::http3::qpack {
 namespace {

@@ -1,9 +1,8 @@
 #include "http3/qpack/encoder_instructions.h"
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 namespace kite::http3::qpack {
 namespace {
@@ -19,12 +18,12 @@ std::string Unhex(const std::string& h) {
 // RFC 9204 Appendix B.2-B.5 encoder-stream bytes.
 TEST_CASE("RFC 9204 Appendix B encoder instructions") {
   const std::string stream = Unhex(
-      "3fbd01"                                  // Set Dynamic Table Capacity = 220
-      "c00f7777772e6578616d706c652e636f6d"      // Insert With Name Ref, static 0
-      "c10c2f73616d706c652f70617468"            // Insert With Name Ref, static 1
+      "3fbd01"                                            // Set Dynamic Table Capacity = 220
+      "c00f7777772e6578616d706c652e636f6d"                // Insert With Name Ref, static 0
+      "c10c2f73616d706c652f70617468"                      // Insert With Name Ref, static 1
       "4a637573746f6d2d6b65790c637573746f6d2d76616c7565"  // Insert With Literal Name
-      "02"                                      // Duplicate relative 2
-      "810d637573746f6d2d76616c756532");        // Insert With Name Ref, dynamic 1
+      "02"                                                // Duplicate relative 2
+      "810d637573746f6d2d76616c756532");                  // Insert With Name Ref, dynamic 1
   const std::vector<EncoderInstruction> expected = {
       SetDynamicTableCapacity{220},
       InsertWithNameReference{true, 0, "www.example.com"},

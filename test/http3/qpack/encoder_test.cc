@@ -1,5 +1,6 @@
 #include "http3/qpack/encoder.h"
 
+#include <catch2/catch.hpp>
 #include <deque>
 #include <optional>
 #include <random>
@@ -7,8 +8,6 @@
 #include <utility>
 #include <variant>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "http3/qpack/decoder.h"
 #include "http3/qpack/encoder_instructions.h"

@@ -1,9 +1,8 @@
 #include "http3/qpack/field_line.h"
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 namespace kite::http3::qpack {
 namespace {

@@ -1,9 +1,8 @@
 #include "http3/qpack/huffman.h"
 
+#include <catch2/catch.hpp>
 #include <random>
 #include <string>
-
-#include <catch2/catch.hpp>
 
 #include "http3/qpack/string_literal.h"
 
@@ -111,8 +110,7 @@ TEST_CASE("string literals choose the shorter coding and enforce the length limi
   CHECK(ParseStringLiteral(out, &pos, 7, 13, &value) == ParseStatus::kError);
   for (size_t n = 0; n < out.size(); ++n) {
     pos = 0;
-    CHECK(ParseStringLiteral(out.substr(0, n), &pos, 7, 100, &value) ==
-          ParseStatus::kIncomplete);
+    CHECK(ParseStringLiteral(out.substr(0, n), &pos, 7, 100, &value) == ParseStatus::kIncomplete);
   }
   // A declared length beyond the limit fails before its bytes arrive.
   std::string huge;

@@ -1,9 +1,8 @@
 // Malformed and truncated input through the decoder and encoder: errors, never crashes.
+#include <catch2/catch.hpp>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "http3/qpack/decoder.h"
 #include "http3/qpack/encoder.h"
@@ -49,8 +48,8 @@ bool IsPrefixOf(const HeaderList& a, const HeaderList& b) {
 // it was encoded for: an error, or a (shorter) prefix of the real header list when the cut
 // falls between field lines.
 TEST_CASE("field sections truncated at every offset") {
-  const auto records = LoadRecords(testing::QifsDir() +
-                                   "/encoded/qpack-05/ls-qpack/netbsd.out.4096.100.1");
+  const auto records =
+      LoadRecords(testing::QifsDir() + "/encoded/qpack-05/ls-qpack/netbsd.out.4096.100.1");
   Decoder reference(Config());
   size_t sections = 0, errors = 0;
   for (const EncodedRecord& r : records) {
@@ -85,8 +84,8 @@ TEST_CASE("field sections truncated at every offset") {
 // The encoder stream of a real file fed with a cut at every offset: no error and no insert
 // beyond the complete instructions before the cut, and the same table once the rest comes.
 TEST_CASE("encoder stream truncated at every offset") {
-  const auto records = LoadRecords(testing::QifsDir() +
-                                   "/encoded/qpack-05/nghttp3/netbsd.out.4096.100.1");
+  const auto records =
+      LoadRecords(testing::QifsDir() + "/encoded/qpack-05/nghttp3/netbsd.out.4096.100.1");
   std::string stream;
   for (const EncodedRecord& r : records) {
     if (r.stream_id == 0) stream += r.data;
@@ -129,8 +128,8 @@ TEST_CASE("random bytes through the decoder (seeded)") {
 }
 
 TEST_CASE("bit-flipped real records through the decoder (seeded)") {
-  const auto records = LoadRecords(testing::QifsDir() +
-                                   "/encoded/qpack-05/quinn/netbsd.out.4096.100.1");
+  const auto records =
+      LoadRecords(testing::QifsDir() + "/encoded/qpack-05/quinn/netbsd.out.4096.100.1");
   std::mt19937 rng(99);
   for (int round = 0; round < 300; ++round) {
     Decoder d(Config());
@@ -164,7 +163,7 @@ TEST_CASE("random bytes through the encoder's decoder-stream handler (seeded)") 
     e.OnPeerSettings(4096, 100);
     for (int i = 0; i < 3; ++i) {
       e.EncodeFieldSection(static_cast<uint64_t>(i), {{"x-a", std::to_string(rng() % 3)},
-                                                       {"x-a", std::to_string(rng() % 3)}});
+                                                      {"x-a", std::to_string(rng() % 3)}});
     }
     std::string bytes(rng() % 16, '\0');
     for (char& c : bytes) c = static_cast<char>(rng());

@@ -4,12 +4,11 @@
 // encoder live, so kite's handling of a foreign decoder's acknowledgments is exercised too.
 #include <nghttp3/nghttp3.h>
 
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <map>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "http3/qpack/encoder.h"
 #include "test/http3/qpack/qifs_data.h"
@@ -110,9 +109,9 @@ class Nghttp3Decoder {
       if (flags & NGHTTP3_QPACK_DECODE_FLAG_EMIT) {
         const nghttp3_vec name = nghttp3_rcbuf_get_buf(nv.name);
         const nghttp3_vec value = nghttp3_rcbuf_get_buf(nv.value);
-        p->headers.push_back(HeaderField{
-            std::string(reinterpret_cast<const char*>(name.base), name.len),
-            std::string(reinterpret_cast<const char*>(value.base), value.len)});
+        p->headers.push_back(
+            HeaderField{std::string(reinterpret_cast<const char*>(name.base), name.len),
+                        std::string(reinterpret_cast<const char*>(value.base), value.len)});
         nghttp3_rcbuf_decref(nv.name);
         nghttp3_rcbuf_decref(nv.value);
       }
@@ -138,7 +137,8 @@ class Nghttp3Decoder {
 void CheckTableSize(uint64_t table) {
   std::vector<std::string> names;
   for (const std::string& f : ListFiles(QifsDir() + "/qifs")) {
-    if (f.size() > 4 && f.substr(f.size() - 4) == ".qif") names.push_back(f.substr(0, f.size() - 4));
+    if (f.size() > 4 && f.substr(f.size() - 4) == ".qif")
+      names.push_back(f.substr(0, f.size() - 4));
   }
   REQUIRE(names.size() == 7);
   int runs = 0, matched = 0, sections_total = 0;

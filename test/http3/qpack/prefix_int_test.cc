@@ -1,10 +1,9 @@
 #include "http3/qpack/prefix_int.h"
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <random>
 #include <string>
-
-#include <catch2/catch.hpp>
 
 namespace kite::http3::qpack {
 namespace {
@@ -31,9 +30,8 @@ TEST_CASE("flags above the prefix are kept and boundaries round-trip") {
   CHECK(Encode(0xc0, 6, 5) == std::string("\xc5", 1));
   for (int prefix = 1; prefix <= 8; ++prefix) {
     const uint64_t max_prefix = (uint64_t{1} << prefix) - 1;
-    for (uint64_t v : {uint64_t{0}, max_prefix - 1, max_prefix, max_prefix + 1,
-                       max_prefix + 127, max_prefix + 128, uint64_t{1} << 32,
-                       kMaxPrefixIntValue}) {
+    for (uint64_t v : {uint64_t{0}, max_prefix - 1, max_prefix, max_prefix + 1, max_prefix + 127,
+                       max_prefix + 128, uint64_t{1} << 32, kMaxPrefixIntValue}) {
       if (prefix == 1 && v == max_prefix - 1) continue;
       const std::string s = Encode(0, prefix, v);
       size_t pos = 0;

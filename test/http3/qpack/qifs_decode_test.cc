@@ -1,12 +1,11 @@
 // Decodes every file the other QPACK encoders produced (qifs/encoded/qpack-05) and compares
 // the header lists, in order, with the source QIF; the files in encoded/errors must fail.
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "http3/qpack/qpack_error.h"
 #include "test/http3/qpack/qifs_data.h"
@@ -114,9 +113,8 @@ TEST_CASE("encoded/errors: malformed inputs fail with a QPACK error", "[errors]"
   settings.table_size = 4096;
   settings.max_blocked = 100;
   const std::map<std::string, uint64_t> expected_code = {
-      {"err1", 0x200},  {"err2", 0x200}, {"err3", 0x200}, {"err4", 0x200},
-      {"err5", 0x200},  {"err6", 0x200}, {"err7", 0x200}, {"err8", 0x200},
-      {"err11", 0x201}, {"err12", 0x201},
+      {"err1", 0x200}, {"err2", 0x200}, {"err3", 0x200}, {"err4", 0x200},  {"err5", 0x200},
+      {"err6", 0x200}, {"err7", 0x200}, {"err8", 0x200}, {"err11", 0x201}, {"err12", 0x201},
   };
   int failed = 0;
   for (const std::string& file : files) {

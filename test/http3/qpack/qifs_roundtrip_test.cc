@@ -1,10 +1,9 @@
 // Encodes every QIF with kite's encoder at several settings, decodes the result with kite's
 // decoder, and reports the compression ratio per setting.
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "test/http3/qpack/qifs_data.h"
 #include "tools/qpack/encoded_file.h"
@@ -24,7 +23,8 @@ using tools::qpack::ParseEncodedFile;
 std::vector<std::string> QifNames() {
   std::vector<std::string> names;
   for (const std::string& f : ListFiles(QifsDir() + "/qifs")) {
-    if (f.size() > 4 && f.substr(f.size() - 4) == ".qif") names.push_back(f.substr(0, f.size() - 4));
+    if (f.size() > 4 && f.substr(f.size() - 4) == ".qif")
+      names.push_back(f.substr(0, f.size() - 4));
   }
   return names;
 }
@@ -38,8 +38,8 @@ struct Totals {
 Totals RoundTrip(const std::vector<std::string>& names, const InteropSettings& settings) {
   Totals t;
   for (const std::string& name : names) {
-    INFO(name << " table " << settings.table_size << " blocked " << settings.max_blocked
-              << " ack " << settings.immediate_ack);
+    INFO(name << " table " << settings.table_size << " blocked " << settings.max_blocked << " ack "
+              << settings.immediate_ack);
     const std::vector<HeaderList> lists = LoadQif(name);
     REQUIRE(!lists.empty());
     auto encoded = EncodeLists(lists, settings);
@@ -73,9 +73,8 @@ void CheckTableSize(uint64_t table) {
     for (bool ack : {false, true}) {
       const Totals t = RoundTrip(names, InteropSettings{table, blocked, ack});
       std::printf("%-6llu %-7llu %-3d %10llu %10llu %10llu %7.3f %9llu\n",
-                  static_cast<unsigned long long>(table),
-                  static_cast<unsigned long long>(blocked), ack ? 1 : 0,
-                  static_cast<unsigned long long>(t.plain),
+                  static_cast<unsigned long long>(table), static_cast<unsigned long long>(blocked),
+                  ack ? 1 : 0, static_cast<unsigned long long>(t.plain),
                   static_cast<unsigned long long>(t.sections),
                   static_cast<unsigned long long>(t.encoder_stream),
                   static_cast<double>(t.total()) / static_cast<double>(t.plain),

@@ -25,8 +25,8 @@ TEST_CASE("decode inverts encode across every reachable window") {
       const uint64_t low = total >= max_entries ? total - max_entries + 1 : 1;
       for (uint64_t ric = low; ric <= total + max_entries; ++ric) {
         INFO("max_entries " << max_entries << " total " << total << " ric " << ric);
-        REQUIRE(DecodeRequiredInsertCount(EncodeRequiredInsertCount(ric, max_entries),
-                                          max_entries, total) == ric);
+        REQUIRE(DecodeRequiredInsertCount(EncodeRequiredInsertCount(ric, max_entries), max_entries,
+                                          total) == ric);
       }
     }
   }

@@ -13,8 +13,7 @@ TEST_CASE("static table entries and lookups") {
   CHECK(GetStaticEntry(17)->name == ":method");
   CHECK(GetStaticEntry(17)->value == "GET");
   CHECK(GetStaticEntry(29)->value == "*/*");
-  CHECK(GetStaticEntry(85)->value ==
-        "script-src 'none'; object-src 'none'; base-uri 'none'");
+  CHECK(GetStaticEntry(85)->value == "script-src 'none'; object-src 'none'; base-uri 'none'");
   CHECK(GetStaticEntry(98)->name == "x-frame-options");
   CHECK(GetStaticEntry(98)->value == "sameorigin");
   CHECK(GetStaticEntry(99) == nullptr);
