@@ -13,10 +13,13 @@
 #   KITE_INTEROP_VERBOSE=1    on FAIL, also print the tail of the relevant log
 
 IX_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+IX_PY=$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v python3)  # pyenv shims cost ~1 s per call
 IX_PASSED=0
 IX_FAILED=0
 IX_PIDS=()
 IX_WORK=""
+IX_IN=()      # command prefix that runs a command inside the script's network namespace, if any
+IX_NETNS=""
 IX_START=$(date +%s.%N)
 
 IX_LAST_T=$IX_START
@@ -59,6 +62,10 @@ ix_cleanup() {
     wait "$pid" 2>/dev/null
   done
   IX_PIDS=()
+  if [ -n "$IX_NETNS" ]; then
+    ip netns del "$IX_NETNS" 2>/dev/null
+    IX_NETNS=""
+  fi
   if [ -n "$IX_WORK" ] && [ -d "$IX_WORK" ]; then
     if [ "${KITE_INTEROP_KEEP:-0}" = 1 ]; then
       echo "# kept $IX_WORK" >&2
@@ -74,6 +81,19 @@ ix_init() {
   IX_WORK=$(mktemp -d "/tmp/kite-interop-$1.XXXXXX")
   trap ix_cleanup EXIT
   trap 'ix_cleanup; exit 130' INT TERM
+}
+
+# ix_netns_nogso: create a private network namespace (loopback only) whose lo segments UDP GSO
+# buffers in software before packet taps see them (ethtool -K lo tx-udp-segmentation off), so a
+# capture holds one QUIC datagram per frame; later server/client/capture/probe commands run in it.
+ix_netns_nogso() {
+  ix_need_apt ethtool ethtool || return 1
+  local ns="kite-interop-$$"
+  ip netns add "$ns" 2>/dev/null || return 1
+  IX_NETNS=$ns
+  ip netns exec "$ns" ip link set lo up &&
+    ip netns exec "$ns" ethtool -K lo tx-udp-segmentation off >/dev/null 2>&1 || return 1
+  IX_IN=(ip netns exec "$ns")
 }
 
 ix_finish() {
@@ -110,7 +130,7 @@ ix_stop() {
 
 # ix_free_udp_port: a UDP port on 127.0.0.1 that is free right now (also free for TCP).
 ix_free_udp_port() {
-  python3 - <<'PY'
+  "$IX_PY" - <<'PY'
 import socket
 for _ in range(50):
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -134,7 +154,7 @@ ix_wait_udp_bound() {
   local port=$1 pid=$2 secs=${3:-20} i
   for i in $(seq 1 $((secs * 10))); do
     kill -0 "$pid" 2>/dev/null || return 1
-    if ss -Huln "sport = :$port" 2>/dev/null | grep -q .; then return 0; fi
+    if "${IX_IN[@]}" ss -Huln "sport = :$port" 2>/dev/null | grep -q .; then return 0; fi
     sleep 0.1
   done
   return 1
@@ -209,10 +229,10 @@ ix_kite_server_start() {
         *) extra+=("$a") ;;
       esac
     done
-    ix_bg "$log" env SSLKEYLOGFILE="$keylog" "$KITE_SERVER" -q --qlog-dir="$qlogdir" -d "$root" \
+    ix_bg "$log" "${IX_IN[@]}" env SSLKEYLOGFILE="$keylog" "$KITE_SERVER" -q --qlog-dir="$qlogdir" -d "$root" \
       "${extra[@]}" 127.0.0.1 "$port" "$key" "$cert"
   else
-    ix_bg "$log" "$KITE_SERVER" --addr 127.0.0.1 --port "$port" --root "$root" --cert "$cert" \
+    ix_bg "$log" "${IX_IN[@]}" "$KITE_SERVER" --addr 127.0.0.1 --port "$port" --root "$root" --cert "$cert" \
       --key "$key" --qlog-dir "$qlogdir" --keylog "$keylog" "$@"
   fi
   IX_SERVER_PID=$IX_LAST_PID
@@ -230,7 +250,7 @@ ix_ngtcp2_server_start() {
 }
 
 # ix_qlog PYTHON-CHECK ARGS...: runs qlog_check.py.
-ix_qlog() { python3 "$IX_ROOT/test/interop/qlog_check.py" "$@"; }
+ix_qlog() { "$IX_PY" "$IX_ROOT/test/interop/qlog_check.py" "$@"; }
 
 # --- packet capture (tshark) ---
 # ix_capture_start PCAP PORT: capture UDP PORT on "any" and return once tshark demonstrably
@@ -239,7 +259,7 @@ ix_capture_start() {
   local pcap=$1 port=$2 i
   IX_PROBE_PORT=$(ix_free_udp_port)
   IX_CAP_LOG="$pcap.live"
-  ix_bg "$IX_CAP_LOG" tshark -l -P -i any -f "udp port $port or udp port $IX_PROBE_PORT" -w "$pcap"
+  ix_bg "$IX_CAP_LOG" "${IX_IN[@]}" tshark -l -P -i any -f "udp port $port or udp port $IX_PROBE_PORT" -w "$pcap"
   IX_CAP_PID=$IX_LAST_PID
   for i in $(seq 1 100); do
     kill -0 "$IX_CAP_PID" 2>/dev/null || return 1
@@ -251,7 +271,7 @@ ix_capture_start() {
 }
 
 ix_probe() {
-  python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.sendto(b"kite-interop-probe",("127.0.0.1",int(sys.argv[1])))' "$1" 2>/dev/null
+  "${IX_IN[@]}" "$IX_PY" -c 'import socket,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.sendto(b"kite-interop-probe",("127.0.0.1",int(sys.argv[1])))' "$1" 2>/dev/null
 }
 
 # ix_capture_stop: send a marker probe, wait until tshark has seen it (so every earlier packet is
@@ -290,7 +310,7 @@ ix_kite_client() {
   local log=$1
   shift
   if ! ix_selftest; then
-    timeout 60 "$KITE_CLIENT" "$@" >"$log" 2>&1
+    "${IX_IN[@]}" timeout 60 "$KITE_CLIENT" "$@" >"$log" 2>&1
     return
   fi
   local out="" sha=0 args=() urls=() dl
@@ -309,7 +329,7 @@ ix_kite_client() {
   local hostport=${urls[0]#https://}
   hostport=${hostport%%/*}
   dl=$(mktemp -d "$IX_WORK/dl.XXXXXX")
-  timeout 60 "$KITE_CLIENT" --exit-on-all-streams-close --no-quic-dump --no-http-dump \
+  "${IX_IN[@]}" timeout 60 "$KITE_CLIENT" --exit-on-all-streams-close --no-quic-dump --no-http-dump \
     --download "$dl" "${args[@]}" "${hostport%:*}" "${hostport##*:}" "${urls[@]}" >"$log" 2>&1
   local rc=$? u
   if [ "$sha" = 1 ]; then
