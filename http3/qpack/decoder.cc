@@ -25,8 +25,7 @@ absl::Status DecompressionFailed(std::string_view reason) {
 
 }  // namespace
 
-Decoder::Decoder(const DecoderConfig& config)
-    : config_(config), table_(config.max_table_capacity) {
+Decoder::Decoder(const DecoderConfig& config) : config_(config), table_(config.max_table_capacity) {
   table_.SetCapacity(std::min(config.initial_table_capacity, config.max_table_capacity));
 }
 
@@ -225,8 +224,7 @@ absl::StatusOr<HeaderList> Decoder::DecodeReady(uint64_t stream_id, std::string_
     }
     if (!status.ok()) return status;
     if (entry != nullptr) field = *entry;
-    if (line.kind != FieldLine::Kind::kIndexed &&
-        line.kind != FieldLine::Kind::kIndexedPostBase) {
+    if (line.kind != FieldLine::Kind::kIndexed && line.kind != FieldLine::Kind::kIndexedPostBase) {
       field.value = std::move(line.value);
     }
     total_size += FieldSize(field);
@@ -248,8 +246,8 @@ absl::Status Decoder::DrainUnblocked() {
   for (auto it = blocked_.begin(); it != blocked_.end();) {
     std::deque<Pending>& queue = it->second;
     while (!queue.empty() && queue.front().required_insert_count <= table_.insert_count()) {
-      absl::StatusOr<HeaderList> headers = DecodeReady(it->first, queue.front().section,
-                                                         queue.front().required_insert_count);
+      absl::StatusOr<HeaderList> headers =
+          DecodeReady(it->first, queue.front().section, queue.front().required_insert_count);
       if (!headers.ok()) return headers.status();
       unblocked_.push_back(UnblockedSection{it->first, std::move(*headers)});
       queue.pop_front();
@@ -276,8 +274,8 @@ void Decoder::CancelStream(uint64_t stream_id) {
 std::string Decoder::TakeDecoderStreamData() {
   // §4.4.3: tell the encoder about inserts no Section Acknowledgment has covered.
   if (table_.insert_count() > known_received_count_) {
-    AppendDecoderInstruction(
-        InsertCountIncrement{table_.insert_count() - known_received_count_}, &decoder_stream_);
+    AppendDecoderInstruction(InsertCountIncrement{table_.insert_count() - known_received_count_},
+                             &decoder_stream_);
     known_received_count_ = table_.insert_count();
   }
   std::string out;

@@ -88,7 +88,7 @@ class Decoder {
 
   DecoderConfig config_;
   DynamicTable table_;
-  std::string encoder_buffer_;  // an incomplete encoder instruction
+  std::string encoder_buffer_;         // an incomplete encoder instruction
   uint64_t known_received_count_ = 0;  // what the encoder has been told (§2.1.4)
   std::string decoder_stream_;
   std::map<uint64_t, std::deque<Pending>> blocked_;

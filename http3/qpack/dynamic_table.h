@@ -57,7 +57,7 @@ class DynamicTable {
   uint64_t capacity_ = 0;  // §3.2.3: the initial capacity is zero
   uint64_t size_ = 0;
   uint64_t insert_count_ = 0;
-  std::deque<HeaderField> entries_;  // front is the oldest
+  std::deque<HeaderField> entries_;                  // front is the oldest
   std::unordered_map<std::string, uint64_t> exact_;  // name '\0' value -> newest index
   std::unordered_map<std::string, uint64_t> names_;  // name -> newest index
 };

@@ -96,8 +96,7 @@ bool Encoder::SeenRecently(const HeaderField& field) {
 void Encoder::Reference(uint64_t absolute_index, OutstandingSection* section) {
   section->references.push_back(absolute_index);
   ++reference_counts_[absolute_index];
-  section->required_insert_count =
-      std::max(section->required_insert_count, absolute_index + 1);
+  section->required_insert_count = std::max(section->required_insert_count, absolute_index + 1);
 }
 
 void Encoder::Release(const OutstandingSection& section) {
@@ -128,8 +127,8 @@ std::string Encoder::EncodeFieldSection(uint64_t stream_id, const HeaderList& he
     if (indexed) {
       line.kind = post_base ? FieldLine::Kind::kIndexedPostBase : FieldLine::Kind::kIndexed;
     } else {
-      line.kind = post_base ? FieldLine::Kind::kLiteralPostBaseNameRef
-                            : FieldLine::Kind::kLiteralNameRef;
+      line.kind =
+          post_base ? FieldLine::Kind::kLiteralPostBaseNameRef : FieldLine::Kind::kLiteralNameRef;
       line.value = value;
     }
     Reference(index, &section);
@@ -176,12 +175,10 @@ std::string Encoder::EncodeFieldSection(uint64_t stream_id, const HeaderList& he
                                  &encoder_stream_);
       } else if (dynamic_name.has_value() && *dynamic_name >= *survivors) {
         AppendEncoderInstruction(
-            InsertWithNameReference{false, table_.insert_count() - 1 - *dynamic_name,
-                                    field.value},
+            InsertWithNameReference{false, table_.insert_count() - 1 - *dynamic_name, field.value},
             &encoder_stream_);
       } else {
-        AppendEncoderInstruction(InsertWithLiteralName{field.name, field.value},
-                                 &encoder_stream_);
+        AppendEncoderInstruction(InsertWithLiteralName{field.name, field.value}, &encoder_stream_);
       }
       table_.Insert(field.name, field.value);
       if (can_block) {

@@ -90,7 +90,7 @@ class Encoder {
   std::map<uint64_t, std::deque<OutstandingSection>> outstanding_;  // by stream
   size_t outstanding_count_ = 0;
   std::map<uint64_t, uint64_t> reference_counts_;  // absolute index -> references
-  std::deque<size_t> history_;  // hashes of recent fields, oldest first
+  std::deque<size_t> history_;                     // hashes of recent fields, oldest first
   std::unordered_map<size_t, size_t> history_counts_;
 };
 

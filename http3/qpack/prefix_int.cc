@@ -2,8 +2,7 @@
 
 namespace kite::http3::qpack {
 
-void AppendPrefixInt(uint8_t first_byte_flags, int prefix_bits, uint64_t value,
-                     std::string* out) {
+void AppendPrefixInt(uint8_t first_byte_flags, int prefix_bits, uint64_t value, std::string* out) {
   const uint64_t max_prefix = (uint64_t{1} << prefix_bits) - 1;
   if (value < max_prefix) {
     out->push_back(static_cast<char>(first_byte_flags | value));

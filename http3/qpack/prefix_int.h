@@ -21,8 +21,7 @@ inline constexpr uint64_t kMaxPrefixIntValue = (uint64_t{1} << 62) - 1;
 
 // Appends `value` with an N-bit prefix (1 <= prefix_bits <= 8); `first_byte_flags` holds the
 // bits above the prefix in the first byte.
-void AppendPrefixInt(uint8_t first_byte_flags, int prefix_bits, uint64_t value,
-                     std::string* out);
+void AppendPrefixInt(uint8_t first_byte_flags, int prefix_bits, uint64_t value, std::string* out);
 
 // Parses an N-bit prefixed integer at in[*pos]; on kOk advances *pos past it. The bits above
 // the prefix in the first byte are ignored (the caller has looked at them already).

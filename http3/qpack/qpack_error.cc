@@ -16,11 +16,16 @@ constexpr uint64_t kH3InternalError = 0x0102;  // RFC 9114 §8.1
 
 std::string_view QpackErrorCodeName(QpackErrorCode code) {
   switch (code) {
-    case QpackErrorCode::kNoError: return "H3_NO_ERROR";
-    case QpackErrorCode::kExcessiveLoad: return "H3_EXCESSIVE_LOAD";
-    case QpackErrorCode::kDecompressionFailed: return "QPACK_DECOMPRESSION_FAILED";
-    case QpackErrorCode::kEncoderStreamError: return "QPACK_ENCODER_STREAM_ERROR";
-    case QpackErrorCode::kDecoderStreamError: return "QPACK_DECODER_STREAM_ERROR";
+    case QpackErrorCode::kNoError:
+      return "H3_NO_ERROR";
+    case QpackErrorCode::kExcessiveLoad:
+      return "H3_EXCESSIVE_LOAD";
+    case QpackErrorCode::kDecompressionFailed:
+      return "QPACK_DECOMPRESSION_FAILED";
+    case QpackErrorCode::kEncoderStreamError:
+      return "QPACK_ENCODER_STREAM_ERROR";
+    case QpackErrorCode::kDecoderStreamError:
+      return "QPACK_DECODER_STREAM_ERROR";
   }
   return "UNKNOWN";
 }

@@ -34,8 +34,8 @@ size_t StringLiteralLength(int prefix_bits, std::string_view value) {
   return PrefixIntLength(prefix_bits, length) + length;
 }
 
-ParseStatus ParseStringLiteral(std::string_view in, size_t* pos, int prefix_bits,
-                               size_t max_length, std::string* value) {
+ParseStatus ParseStringLiteral(std::string_view in, size_t* pos, int prefix_bits, size_t max_length,
+                               std::string* value) {
   if (*pos >= in.size()) return ParseStatus::kIncomplete;
   const bool huffman = (static_cast<uint8_t>(in[*pos]) >> prefix_bits) & 1;
   size_t p = *pos;

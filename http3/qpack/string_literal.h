@@ -23,8 +23,8 @@ size_t StringLiteralLength(int prefix_bits, std::string_view value);
 
 // Parses a literal at in[*pos] into *value. Both the encoded length and the decoded length
 // are limited to `max_length`: beyond it, or on a bad Huffman coding, kError.
-ParseStatus ParseStringLiteral(std::string_view in, size_t* pos, int prefix_bits,
-                               size_t max_length, std::string* value);
+ParseStatus ParseStringLiteral(std::string_view in, size_t* pos, int prefix_bits, size_t max_length,
+                               std::string* value);
 
 }  // namespace kite::http3::qpack
 

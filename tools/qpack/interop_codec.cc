@@ -17,8 +17,8 @@ using http3::qpack::Encoder;
 using http3::qpack::EncoderConfig;
 using http3::qpack::HeaderList;
 
-absl::StatusOr<std::vector<DecodedSection>> DecodeRecords(
-    const std::vector<EncodedRecord>& records, const InteropSettings& settings) {
+absl::StatusOr<std::vector<DecodedSection>> DecodeRecords(const std::vector<EncodedRecord>& records,
+                                                          const InteropSettings& settings) {
   DecoderConfig config;
   config.max_table_capacity = settings.table_size;
   config.max_blocked_streams = settings.max_blocked;

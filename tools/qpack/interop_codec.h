@@ -28,8 +28,8 @@ struct DecodedSection {
 // Decodes every record; sections come out sorted by stream id. Fails on any decoder error,
 // or if at the end a section is still blocked or the encoder stream stops mid-instruction.
 // The table capacity starts at `table_size`, as the interop files assume.
-absl::StatusOr<std::vector<DecodedSection>> DecodeRecords(
-    const std::vector<EncodedRecord>& records, const InteropSettings& settings);
+absl::StatusOr<std::vector<DecodedSection>> DecodeRecords(const std::vector<EncodedRecord>& records,
+                                                          const InteropSettings& settings);
 
 struct EncodeResult {
   std::string file;  // the encoded file

@@ -28,11 +28,10 @@ absl::StatusOr<std::vector<HeaderList>> ParseQif(std::string_view text) {
     }
     const size_t tab = line.find('\t');
     if (tab == std::string_view::npos) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("QIF line ", line_number, " has no tab"));
+      return absl::InvalidArgumentError(absl::StrCat("QIF line ", line_number, " has no tab"));
     }
-    current.push_back(HeaderField{std::string(line.substr(0, tab)),
-                                  std::string(line.substr(tab + 1))});
+    current.push_back(
+        HeaderField{std::string(line.substr(0, tab)), std::string(line.substr(tab + 1))});
   }
   if (!current.empty()) lists.push_back(std::move(current));
   return lists;

@@ -117,8 +117,8 @@ int main(int argc, char** argv) {
     }
     if (!WriteFile(out_path, result->file)) return 1;
     std::cerr << "encoded " << lists->size() << " header lists: " << result->section_bytes
-              << " section bytes + " << result->encoder_stream_bytes
-              << " encoder-stream bytes for " << result->plain_bytes << " plain bytes\n";
+              << " section bytes + " << result->encoder_stream_bytes << " encoder-stream bytes for "
+              << result->plain_bytes << " plain bytes\n";
     return 0;
   }
   return Usage();
