@@ -148,7 +148,8 @@ run_a_chacha() { # NAME CLIENT-CIPHERS ENV
   stop_server
 }
 run_a_chacha chacha20-client-only "$CHACHA_ONLY" ""
-run_a_chacha chacha20-server-no-aesni "" "$NO_AESNI"
+# (GnuTLS ignores OPENSSL_ia32cap: in self-test mode these two checks do not apply.)
+ix_selftest || run_a_chacha chacha20-server-no-aesni "" "$NO_AESNI"
 
 # Key update initiated by gtlsclient 5 ms into a 10 MB download; a capture decrypted with kite's
 # key log must show key phase 1 in both directions.
@@ -255,7 +256,7 @@ run_b_chacha() { # NAME SERVER-CIPHERS ENV
   else ix_pass "$B $n"; fi
 }
 run_b_chacha chacha20-server-only "$CHACHA_ONLY" ""
-run_b_chacha chacha20-client-no-aesni "" "$NO_AESNI"
+ix_selftest || run_b_chacha chacha20-client-no-aesni "" "$NO_AESNI"
 
 n=key-update
 if start_ngtcp2 $n -q; then
