@@ -4,8 +4,8 @@
 //
 // A template over the connection type so the I/O layer does not depend on the connection
 // library: any type with
-//   void OnDatagram(absl::Time, const NetworkPath&, absl::Span<const uint8_t>);
-//   std::optional<T> PollTransmit(absl::Time, absl::Span<uint8_t>);  // T has .size, .path
+//   void OnDatagram(absl::Time, const NetworkPath&, absl::Span<const uint8_t>, EcnCodepoint);
+//   std::optional<T> PollTransmit(absl::Time, absl::Span<uint8_t>);  // T has .size, .path, .ecn
 //   std::optional<absl::Time> NextDeadline() const;
 //   void OnTimeout(absl::Time);
 // fits, kite::quic::Connection among them.
@@ -46,10 +46,10 @@ class ConnectionDriver {
   ConnectionDriver(const ConnectionDriver&) = delete;
   ConnectionDriver& operator=(const ConnectionDriver&) = delete;
 
-  // One datagram for this connection (the caller routed it). The connection API has no ECN
-  // input yet, so the codepoint is not passed on.
+  // One datagram for this connection (the caller routed it), with its ECN codepoint for the
+  // connection's ACK ECN counts (RFC 9000 §13.4.1).
   void OnDatagram(const ReceivedDatagram& d) {
-    connection_->OnDatagram(loop_->Now(), d.path, d.data);
+    connection_->OnDatagram(loop_->Now(), d.path, d.data, d.ecn);
   }
 
   // Pulls datagrams until the connection has none left (or the batcher and socket are full),
@@ -67,7 +67,9 @@ class ConnectionDriver {
       }
       auto transmit = connection_->PollTransmit(now, out);
       if (!transmit.has_value()) break;
-      if (batcher_->Commit(transmit->size, transmit->path, EcnCodepoint::kEct0)) ++pulled;
+      // The connection picks the codepoint: ECT(0) while ECN validation holds, Not-ECT after
+      // it failed (RFC 9000 §13.4.2).
+      if (batcher_->Commit(transmit->size, transmit->path, transmit->ecn)) ++pulled;
     }
     last_send_ = batcher_->Flush();
     RearmTimer();

@@ -8,16 +8,13 @@
 
 #include "absl/types/span.h"
 #include "quic/connection/socket_address.h"
+#include "quic/recovery/ack_ranges.h"
 
 namespace kite::quic::io {
 
-// The two ECN bits of the IP TOS / Traffic Class byte (RFC 3168 §5).
-enum class EcnCodepoint : uint8_t {
-  kNotEct = 0b00,
-  kEct1 = 0b01,
-  kEct0 = 0b10,
-  kCe = 0b11,
-};
+// The ECN codepoint type the connection uses (RFC 3168 §5; RFC 9000 §13.4), so datagrams pass
+// between socket and connection without conversion.
+using ::kite::quic::EcnCodepoint;
 
 inline constexpr uint8_t kEcnMask = 0b11;
 

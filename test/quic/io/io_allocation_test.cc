@@ -39,10 +39,12 @@ struct Counters {
 struct EchoTransmit {
   size_t size;
   NetworkPath path;
+  EcnCodepoint ecn;
 };
 class EchoConnection {
  public:
-  void OnDatagram(absl::Time now, const NetworkPath& path, absl::Span<const uint8_t> d) {
+  void OnDatagram(absl::Time now, const NetworkPath& path, absl::Span<const uint8_t> d,
+                  EcnCodepoint) {
     if (count_ == queue_.size() || d.size() > queue_[0].bytes.size()) return;
     Queued& q = queue_[(head_ + count_++) % queue_.size()];
     q.size = d.size();
@@ -58,7 +60,7 @@ class EchoConnection {
     std::memcpy(out.data(), q.bytes.data(), q.size);
     head_ = (head_ + 1) % queue_.size();
     --count_;
-    return EchoTransmit{q.size, q.path};
+    return EchoTransmit{q.size, q.path, EcnCodepoint::kEct0};
   }
   std::optional<absl::Time> NextDeadline() const { return deadline_; }
   void OnTimeout(absl::Time) { deadline_.reset(); }

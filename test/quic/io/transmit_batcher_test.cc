@@ -183,12 +183,15 @@ TEST_CASE("TransmitBatcher caps trains at the GSO segment limit and the buffer s
 struct FakeTransmit {
   size_t size;
   NetworkPath path;
+  EcnCodepoint ecn;
 };
 
 class FakeConnection {
  public:
   explicit FakeConnection(const SocketAddress& peer) { path_.remote = peer; }
-  void OnDatagram(absl::Time now, const NetworkPath& path, absl::Span<const uint8_t> d) {
+  void OnDatagram(absl::Time now, const NetworkPath& path, absl::Span<const uint8_t> d,
+                  EcnCodepoint ecn) {
+    received_ecn.push_back(ecn);
     received_at.push_back(now);
     received_paths.push_back(path);
     received.emplace_back(d.begin(), d.end());
@@ -201,7 +204,7 @@ class FakeConnection {
     to_send.pop_front();
     REQUIRE(size <= out.size());
     std::fill(out.begin(), out.begin() + size, next_tag++);
-    return FakeTransmit{size, path_};
+    return FakeTransmit{size, path_, EcnCodepoint::kEct0};
   }
   std::optional<absl::Time> NextDeadline() const { return deadline; }
   void OnTimeout(absl::Time now) {
@@ -214,6 +217,7 @@ class FakeConnection {
   std::optional<absl::Time> deadline;
   std::vector<absl::Time> timeouts;
   std::vector<absl::Time> received_at;
+  std::vector<EcnCodepoint> received_ecn;
   std::vector<NetworkPath> received_paths;
   std::vector<Bytes> received;
   uint8_t next_tag = 0;
@@ -241,12 +245,14 @@ TEST_CASE("ConnectionDriver feeds datagrams, flushes transmits and follows the d
     in.data = payload;
     in.path.remote = peer->local_address();
     in.path.local = socket->local_address();
+    in.ecn = EcnCodepoint::kCe;
     loop->RunOnce(absl::ZeroDuration());  // sets the loop's Now() from the clock
     driver.OnDatagram(in);
     REQUIRE(conn.received.size() == 1);
     CHECK(conn.received[0] == payload);
     CHECK(conn.received_at[0] == t0);
     CHECK(conn.received_paths[0] == in.path);
+    CHECK(conn.received_ecn[0] == EcnCodepoint::kCe);
 
     CHECK(driver.Flush() == 3);
     REQUIRE(driver.last_send().ok());
