@@ -1,0 +1,477 @@
+#include "http3/endpoint/server_endpoint.h"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "http3/endpoint/connection_summary.h"
+#include "http3/endpoint/secure_random.h"
+#include "quic/codec/data_writer.h"
+#include "quic/codec/packet_header.h"
+#include "quic/qlog/directory_sink.h"
+#include "quic/qlog/qlog_writer.h"
+#include "quic/io/stateless_reset.h"
+#include "tls/retry_integrity.h"
+
+namespace kite::http3 {
+
+namespace {
+
+namespace io = quic::io;
+
+// Every ID a connection issues has this length and starts with the worker index (one byte).
+constexpr size_t kConnectionIdLength = 8;
+constexpr size_t kReplyBufferSize = 1500;
+
+// Wraps the application's handler to log requests with -v.
+class LoggingHandler : public ServerHandler {
+ public:
+  LoggingHandler(std::unique_ptr<ServerHandler> inner, std::function<void(const std::string&)> log,
+                 std::string prefix)
+      : inner_(std::move(inner)), log_(std::move(log)), prefix_(std::move(prefix)) {}
+  void OnRequest(ServerSession& s, uint64_t id, const RequestHead& head) override {
+    log_(absl::StrCat(prefix_, " stream ", id, ": ", head.method, " ", head.path,
+                      s.connection()->StreamReceivedInEarlyData(id) ? " (0-RTT)" : ""));
+    inner_->OnRequest(s, id, head);
+  }
+  void OnRequestBody(ServerSession& s, uint64_t id, absl::Span<const uint8_t> data) override {
+    inner_->OnRequestBody(s, id, data);
+  }
+  void OnRequestComplete(ServerSession& s, uint64_t id, const HeaderList& trailers) override {
+    inner_->OnRequestComplete(s, id, trailers);
+  }
+  void OnRequestAborted(ServerSession& s, uint64_t id, Http3ErrorCode code) override {
+    log_(absl::StrCat(prefix_, " stream ", id, ": aborted (0x", absl::Hex(static_cast<uint64_t>(code)),
+                      ")"));
+    inner_->OnRequestAborted(s, id, code);
+  }
+  void OnResponseWritable(ServerSession& s, uint64_t id) override {
+    inner_->OnResponseWritable(s, id);
+  }
+  bool AcceptEarlyRequest(const RequestHead& head) override {
+    return inner_->AcceptEarlyRequest(head);
+  }
+
+ private:
+  std::unique_ptr<ServerHandler> inner_;
+  std::function<void(const std::string&)> log_;
+  std::string prefix_;
+};
+
+}  // namespace
+
+struct ServerEndpoint::Conn {
+  uint64_t handle = 0;
+  // Destroyed bottom-up: the session before its handler, the connection before its observer.
+  std::unique_ptr<quic::qlog::DirectorySink> qlog_sink;
+  std::unique_ptr<quic::qlog::QlogWriter> qlog;
+  std::unique_ptr<quic::Connection> connection;
+  std::unique_ptr<ServerHandler> handler;
+  std::unique_ptr<ServerSession> session;
+  io::TimerId timer = io::kInvalidTimerId;
+  std::vector<quic::ConnectionId> routes;
+  quic::SocketAddress peer;
+  std::string odcid_hex;
+  absl::Time started;
+  bool dirty = false;
+  bool reaping = false;
+  bool handshake_logged = false;
+};
+
+ServerEndpoint::ServerEndpoint(io::EventLoop* loop, tls::TlsServerContext* tls,
+                               HandlerFactory handlers, ServerEndpointOptions options)
+    : loop_(loop),
+      tls_(tls),
+      handlers_(std::move(handlers)),
+      options_(std::move(options)),
+      random_(SecureRandom()),
+      reply_(kReplyBufferSize) {}
+
+absl::StatusOr<std::unique_ptr<ServerEndpoint>> ServerEndpoint::Create(
+    io::EventLoop* loop, tls::TlsServerContext* tls, HandlerFactory handlers,
+    ServerEndpointOptions options) {
+  if (loop == nullptr || tls == nullptr || !handlers) {
+    return absl::InvalidArgumentError("ServerEndpoint needs a loop, a TLS context and handlers");
+  }
+  std::unique_ptr<ServerEndpoint> e(
+      new ServerEndpoint(loop, tls, std::move(handlers), std::move(options)));
+  absl::Status st = e->Init();
+  if (!st.ok()) return st;
+  return e;
+}
+
+absl::Status ServerEndpoint::Init() {
+  options_.connection.local_cid_length = kConnectionIdLength;
+  buffers::PacketPoolOptions po;
+  po.buffer_size = buffers::kMaxPacketBufferSize;
+  po.initial_buffers = 48;
+  po.max_buffers = 512;
+  po.buffers_per_slab = 32;
+  absl::StatusOr<std::unique_ptr<buffers::PacketPool>> pool = buffers::PacketPool::Create(po);
+  if (!pool.ok()) return pool.status();
+  pool_ = std::move(*pool);
+  absl::StatusOr<std::unique_ptr<io::UdpSocket>> sock =
+      io::UdpSocket::Bind(options_.local, options_.socket);
+  if (!sock.ok()) return sock.status();
+  socket_ = std::move(*sock);
+  batch_ = std::make_unique<io::RecvBatch>(pool_.get(), 32);
+  batcher_ = std::make_unique<io::TransmitBatcher>(pool_.get(), socket_.get());
+
+  io::RouterConfig rc;
+  rc.cid_format.length = kConnectionIdLength;
+  rc.cid_format.worker_bytes = 1;
+  rc.stateless_reset_key = options_.stateless_reset_key.empty()
+                               ? SecureRandomVector(io::kStatelessResetKeySize)
+                               : options_.stateless_reset_key;
+  absl::StatusOr<io::ConnectionIdRouter> router = io::ConnectionIdRouter::Create(rc);
+  if (!router.ok()) return router.status();
+  router_.emplace(std::move(*router));
+
+  io::AddressTokenKey key;
+  key.id = 1;
+  std::vector<uint8_t> k = options_.token_key.empty() ? SecureRandomVector(key.key.size())
+                                                      : options_.token_key;
+  if (k.size() != key.key.size()) return absl::InvalidArgumentError("token key must be 16 bytes");
+  std::copy(k.begin(), k.end(), key.key.begin());
+  absl::StatusOr<io::AddressTokenCodec> tokens = io::AddressTokenCodec::Create(key, options_.tokens);
+  if (!tokens.ok()) return tokens.status();
+  tokens_.emplace(std::move(*tokens));
+
+  return loop_->WatchFd(socket_->fd(), io::kFdReadable, [this](uint32_t ready) {
+    if (ready & io::kFdWritable) {
+      write_blocked_ = false;
+      (void)loop_->UpdateFd(socket_->fd(), io::kFdReadable);
+      // Everyone may have more to send now.
+      for (auto& [h, c] : connections_) MarkDirty(c.get());
+    }
+    if (ready & (io::kFdReadable | io::kFdError)) OnReadable();
+    Settle();
+  });
+}
+
+ServerEndpoint::~ServerEndpoint() {
+  if (socket_ != nullptr) (void)loop_->UnwatchFd(socket_->fd());
+  for (auto& [h, c] : connections_) {
+    if (c->timer != io::kInvalidTimerId) loop_->RemoveTimer(c->timer);
+    if (c->qlog != nullptr) c->qlog->Flush();
+  }
+  connections_.clear();
+}
+
+quic::RandomBytes ServerEndpoint::ConnectionRandom() {
+  // The connection asks for an ID (kConnectionIdLength bytes) and then for its reset token (16
+  // bytes); see the header comment.
+  struct State {
+    std::optional<quic::ConnectionId> last_id;
+  };
+  auto state = std::make_shared<State>();
+  const io::ConnectionIdRouter* router = &*router_;
+  return [state, router](uint8_t* out, size_t len) {
+    if (len == quic::kStatelessResetTokenLength && state->last_id.has_value()) {
+      quic::StatelessResetToken token = router->ResetToken(*state->last_id);
+      std::memcpy(out, token.data(), len);
+      state->last_id.reset();
+      return;
+    }
+    SecureRandom()(out, len);
+    if (len == kConnectionIdLength) {
+      out[0] = 0;  // worker index (one worker per endpoint)
+      state->last_id = quic::ConnectionId(out, len);
+    } else {
+      state->last_id.reset();
+    }
+  };
+}
+
+void ServerEndpoint::OnReadable() {
+  // A bounded number of batches per wakeup, so timers and sends are not starved.
+  for (int round = 0; round < 16; ++round) {
+    absl::StatusOr<size_t> n = socket_->Receive(*batch_);
+    if (!n.ok() || *n == 0) break;
+    batch_->ForEachDatagram([this](const io::ReceivedDatagram& d) { OnDatagram(d); });
+    // Send what this batch produced before reading more (ACKs go out promptly).
+    Settle();
+  }
+}
+
+void ServerEndpoint::OnDatagram(const io::ReceivedDatagram& d) {
+  ++stats_.datagrams_received;
+  io::RouteResult r = router_->Route(d.data, absl::MakeSpan(reply_), random_);
+  switch (r.action) {
+    case io::RouteAction::kConnection: {
+      auto it = connections_.find(r.handle);
+      if (it == connections_.end() || it->second->reaping) {
+        ++stats_.datagrams_dropped;
+        return;
+      }
+      Conn* c = it->second.get();
+      c->connection->OnDatagram(loop_->Now(), d.path, d.data,
+                                static_cast<quic::EcnCodepoint>(d.ecn));
+      MarkDirty(c);
+      return;
+    }
+    case io::RouteAction::kNewConnection:
+      Accept(d);
+      return;
+    case io::RouteAction::kVersionNegotiation:
+      ++stats_.version_negotiations_sent;
+      SendReply(d, absl::MakeConstSpan(reply_.data(), r.reply_size));
+      return;
+    case io::RouteAction::kStatelessReset:
+      ++stats_.stateless_resets_sent;
+      if (options_.verbose && options_.log) {
+        options_.log(absl::StrCat("stateless reset to ", d.path.remote.ToString()));
+      }
+      SendReply(d, absl::MakeConstSpan(reply_.data(), r.reply_size));
+      return;
+    case io::RouteAction::kOtherWorker:
+    case io::RouteAction::kDrop:
+      ++stats_.datagrams_dropped;
+      return;
+  }
+}
+
+void ServerEndpoint::Accept(const io::ReceivedDatagram& d) {
+  const absl::Time now = loop_->Now();
+  absl::StatusOr<quic::PacketHeader> h = quic::ParsePacketHeader(d.data, kConnectionIdLength);
+  if (!h.ok() || !h->version_supported || h->type != quic::PacketType::kInitial) {
+    ++stats_.datagrams_dropped;
+    return;
+  }
+  std::optional<quic::ConnectionId> odcid;
+  std::optional<quic::ConnectionId> retry_scid;
+  if (!h->token.empty()) {
+    absl::StatusOr<io::ValidatedAddressToken> v =
+        tokens_->Validate(h->token, d.path.remote, now);
+    if (v.ok() && v->kind == io::AddressTokenKind::kRetry) {
+      odcid = v->original_dcid;
+      retry_scid = h->dcid;
+    } else if (!v.ok()) {
+      ++stats_.invalid_tokens;
+      // RFC 9000 §8.1.4: a token we cannot use. After our own Retry the client cannot take
+      // another one, so with Retry on the Initial is dropped; otherwise it is as if absent.
+      if (options_.retry) {
+        ++stats_.datagrams_dropped;
+        return;
+      }
+    }
+  }
+  if (options_.retry && !odcid.has_value()) {
+    SendRetry(d, *h);
+    return;
+  }
+
+  auto c = std::make_unique<Conn>();
+  c->handle = next_handle_++;
+  c->peer = d.path.remote;
+  c->started = now;
+  quic::ConnectionId trace_id = odcid.has_value() ? *odcid : h->dcid;
+  c->odcid_hex = trace_id.ToHex();
+  quic::ConnectionConfig config = options_.connection;
+  config.observer = nullptr;
+  if (!options_.qlog_dir.empty()) {
+    c->qlog_sink = std::make_unique<quic::qlog::DirectorySink>(options_.qlog_dir);
+    quic::qlog::QlogOptions qo;
+    qo.perspective = quic::Perspective::kServer;
+    qo.odcid = trace_id;
+    qo.title = "kite_server";
+    c->qlog = std::make_unique<quic::qlog::QlogWriter>(qo, c->qlog_sink.get());
+    config.observer = c->qlog.get();
+  }
+  absl::StatusOr<std::unique_ptr<quic::Connection>> conn = quic::Connection::Accept(
+      config, *tls_, *h, d.path, now, ConnectionRandom(), odcid, retry_scid);
+  if (!conn.ok()) {
+    ++stats_.datagrams_dropped;
+    if (options_.verbose && options_.log) {
+      options_.log(absl::StrCat("accept from ", d.path.remote.ToString(),
+                                " failed: ", conn.status().ToString()));
+    }
+    return;
+  }
+  c->connection = std::move(*conn);
+  c->handler = handlers_();
+  if (options_.verbose && options_.log) {
+    c->handler = std::make_unique<LoggingHandler>(std::move(c->handler), options_.log,
+                                                  absl::StrCat("conn ", c->odcid_hex));
+  }
+  c->session = std::make_unique<ServerSession>(c->connection.get(), options_.session,
+                                               c->handler.get());
+  const uint64_t handle = c->handle;
+  c->timer = loop_->AddTimer([this, handle] {
+    auto it = connections_.find(handle);
+    if (it == connections_.end()) return;
+    it->second->connection->OnTimeout(loop_->Now());
+    MarkDirty(it->second.get());
+    Settle();
+  });
+  if (router_->Add(h->dcid, handle).ok()) c->routes.push_back(h->dcid);
+  ++stats_.connections_accepted;
+  if (options_.verbose && options_.log) {
+    options_.log(absl::StrCat("conn ", c->odcid_hex, " from ", d.path.remote.ToString(),
+                              retry_scid.has_value() ? " (address validated by Retry)" : ""));
+  }
+  Conn* raw = c.get();
+  connections_.emplace(handle, std::move(c));
+  raw->connection->OnDatagram(now, d.path, d.data, static_cast<quic::EcnCodepoint>(d.ecn));
+  MarkDirty(raw);
+}
+
+void ServerEndpoint::SendRetry(const io::ReceivedDatagram& d, const quic::PacketHeader& h) {
+  const absl::Time now = loop_->Now();
+  quic::ConnectionId scid = router_->NewConnectionId(random_);
+  uint8_t token[io::kMaxAddressTokenSize];
+  absl::StatusOr<size_t> token_len = tokens_->IssueRetryToken(
+      d.path.remote, h.dcid, now, random_, absl::MakeSpan(token, sizeof(token)));
+  if (!token_len.ok()) return;
+  std::vector<uint8_t> packet(kReplyBufferSize);
+  quic::DataWriter w(absl::MakeSpan(packet));
+  uint8_t unused = 0;
+  random_(&unused, 1);
+  if (!quic::WriteRetryPacketWithoutTag(w, h.version, h.scid, scid,
+                                        absl::MakeConstSpan(token, *token_len), unused)) {
+    return;
+  }
+  const size_t len = w.length();
+  absl::StatusOr<tls::RetryIntegrityTag> tag = tls::ComputeRetryIntegrityTag(
+      static_cast<tls::QuicVersion>(h.version), h.dcid.span(),
+      absl::MakeConstSpan(packet.data(), len));
+  if (!tag.ok() || len + tag->size() > packet.size()) return;
+  std::copy(tag->begin(), tag->end(), packet.begin() + len);
+  ++stats_.retries_sent;
+  if (options_.verbose && options_.log) {
+    options_.log(absl::StrCat("retry to ", d.path.remote.ToString()));
+  }
+  SendReply(d, absl::MakeConstSpan(packet.data(), len + tag->size()));
+}
+
+void ServerEndpoint::SendReply(const io::ReceivedDatagram& d, absl::Span<const uint8_t> bytes) {
+  absl::Span<uint8_t> out = batcher_->NextBuffer(bytes.size());
+  if (out.empty()) {
+    (void)batcher_->Flush();
+    out = batcher_->NextBuffer(bytes.size());
+    if (out.empty()) return;
+  }
+  std::memcpy(out.data(), bytes.data(), bytes.size());
+  batcher_->Commit(bytes.size(), d.path, io::EcnCodepoint::kNotEct);
+}
+
+void ServerEndpoint::MarkDirty(Conn* c) {
+  if (c->dirty || c->reaping) return;
+  c->dirty = true;
+  dirty_.push_back(c);
+}
+
+void ServerEndpoint::Process(Conn* c) {
+  const absl::Time now = loop_->Now();
+  quic::Connection& conn = *c->connection;
+  while (std::optional<quic::ConnectionEvent> ev = conn.PollEvent()) {
+    if (ev->type == quic::ConnectionEvent::Type::kHandshakeCompleted && !c->handshake_logged) {
+      c->handshake_logged = true;
+      if (conn.early_data_accepted()) ++stats_.early_data_accepted;
+      if (options_.verbose && options_.log) {
+        options_.log(absl::StrCat("conn ", c->odcid_hex, " handshake complete: ",
+                                  FormatSummary(Summarize(conn))));
+      }
+    }
+    c->session->OnConnectionEvent(now, *ev);
+  }
+  c->session->Pump(now);
+  for (const auto& [seq, issued] : conn.connection_ids().local_ids()) {
+    if (std::find(c->routes.begin(), c->routes.end(), issued.id) != c->routes.end()) continue;
+    if (router_->Add(issued.id, c->handle).ok()) c->routes.push_back(issued.id);
+  }
+  const size_t max_datagram = options_.connection.max_datagram_size;
+  while (!write_blocked_) {
+    absl::Span<uint8_t> out = batcher_->NextBuffer(max_datagram);
+    if (out.empty()) {
+      absl::StatusOr<io::SendResult> sent = batcher_->Flush();
+      if (!sent.ok() || sent->would_block) {
+        write_blocked_ = true;
+        (void)loop_->UpdateFd(socket_->fd(), io::kFdReadable | io::kFdWritable);
+        break;
+      }
+      out = batcher_->NextBuffer(max_datagram);
+      if (out.empty()) break;
+    }
+    std::optional<quic::Transmit> t = conn.PollTransmit(now, out);
+    if (!t.has_value()) break;
+    batcher_->Commit(t->size, t->path, static_cast<io::EcnCodepoint>(t->ecn));
+  }
+  if (std::optional<absl::Time> deadline = conn.NextDeadline(); deadline.has_value()) {
+    loop_->ArmTimer(c->timer, *deadline);
+  } else {
+    loop_->DisarmTimer(c->timer);
+  }
+  if (conn.is_terminated()) c->reaping = true;
+}
+
+void ServerEndpoint::Settle() {
+  if (in_settle_) return;
+  in_settle_ = true;
+  while (!dirty_.empty()) {
+    std::vector<Conn*> list;
+    list.swap(dirty_);
+    for (Conn* c : list) {
+      c->dirty = false;
+      Process(c);
+    }
+  }
+  if (batcher_->has_pending()) {
+    absl::StatusOr<io::SendResult> sent = batcher_->Flush();
+    if (sent.ok() && sent->would_block && !write_blocked_) {
+      write_blocked_ = true;
+      (void)loop_->UpdateFd(socket_->fd(), io::kFdReadable | io::kFdWritable);
+    }
+  }
+  std::vector<uint64_t> reap;
+  for (auto& [h, c] : connections_) {
+    if (c->reaping) reap.push_back(h);
+  }
+  for (uint64_t h : reap) Remove(h);
+  in_settle_ = false;
+}
+
+void ServerEndpoint::Remove(uint64_t handle) {
+  auto it = connections_.find(handle);
+  if (it == connections_.end()) return;
+  Conn* c = it->second.get();
+  ++stats_.connections_closed;
+  if (options_.log) {
+    absl::Duration age = loop_->Now() - c->started;
+    options_.log(absl::StrCat("conn ", c->odcid_hex, " ", c->peer.ToString(), " ",
+                              FormatSummary(Summarize(*c->connection)), " duration=",
+                              FormatMillis(age)));
+  }
+  for (const quic::ConnectionId& id : c->routes) router_->Remove(id);
+  loop_->RemoveTimer(c->timer);
+  if (c->qlog != nullptr) c->qlog->Flush();
+  connections_.erase(it);
+}
+
+void ServerEndpoint::Shutdown() {
+  for (auto& [h, c] : connections_) {
+    c->session->Shutdown(loop_->Now());
+    MarkDirty(c.get());
+  }
+  Settle();
+}
+
+void ServerEndpoint::CloseAll() {
+  for (auto& [h, c] : connections_) {
+    c->session->CloseConnection(loop_->Now(), Http3ErrorCode::kNoError, "server closing");
+    MarkDirty(c.get());
+  }
+  Settle();
+}
+
+void ServerEndpoint::ForgetConnections() {
+  dirty_.clear();
+  for (auto& [h, c] : connections_) {
+    for (const quic::ConnectionId& id : c->routes) router_->Remove(id);
+    loop_->RemoveTimer(c->timer);
+  }
+  connections_.clear();
+}
+
+}  // namespace kite::http3

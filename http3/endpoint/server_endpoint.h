@@ -1,0 +1,147 @@
+// An HTTP/3 server on a real UDP socket: kite's sans-I/O connections and HTTP/3 sessions driven
+// by a quic/io event loop.
+//
+// One socket, one loop thread. Every datagram goes through a ConnectionIdRouter (RFC 9000 §5.2):
+// to its connection by Destination Connection ID, to a new connection for a client Initial
+// (after a Retry with an encrypted, expiring address token when `retry` is on, RFC 9000 §8.1.2),
+// or answered statelessly: Version Negotiation for unknown versions (§6), Stateless Reset for
+// short-header packets of connections we no longer know (§10.3). Everything a connection wants
+// to send is gathered into GSO trains (TransmitBatcher) and sent after each receive batch or
+// timer. Packet buffers come from the arena pool (buffers/).
+//
+// The connection's IDs and reset tokens come from the injected randomness; the endpoint's
+// randomness hands out IDs that name this worker and, for the 16 bytes asked for right after an
+// ID, that ID's HMAC reset token (StatelessResetter), so a reset sent by the router after the
+// state is gone carries the token the client was given.
+#ifndef KITE_HTTP3_ENDPOINT_SERVER_ENDPOINT_H_
+#define KITE_HTTP3_ENDPOINT_SERVER_ENDPOINT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "buffers/packet_pool.h"
+#include "http3/server_session.h"
+#include "http3/session_config.h"
+#include "quic/connection/connection.h"
+#include "quic/io/address_token.h"
+#include "quic/io/connection_id_router.h"
+#include "quic/io/event_loop.h"
+#include "quic/io/transmit_batcher.h"
+#include "quic/io/udp_socket.h"
+#include "tls/tls_context.h"
+
+namespace kite::http3 {
+
+struct ServerEndpointOptions {
+  // Where to listen; port 0 picks a free port (see local_address()).
+  quic::SocketAddress local = quic::SocketAddress::V4(127, 0, 0, 1, 0);
+  quic::io::UdpSocketOptions socket;
+  // Template for every connection (the observer field is ignored: see qlog_dir).
+  quic::ConnectionConfig connection;
+  SessionConfig session;
+  // RFC 9000 §8.1.2: answer token-less Initials with a Retry.
+  bool retry = false;
+  quic::io::AddressTokenConfig tokens;
+  // 16 bytes (AES-128) for address tokens; empty: random for this process.
+  std::vector<uint8_t> token_key;
+  // 32 bytes shared across restarts so resets work after one; empty: random for this process.
+  std::vector<uint8_t> stateless_reset_key;
+  // Write a qlog trace per connection into this directory; empty: none.
+  std::string qlog_dir;
+  // Called with one line per connection when it ends (and more with `verbose`); may be null.
+  std::function<void(const std::string&)> log;
+  bool verbose = false;
+};
+
+struct ServerEndpointStats {
+  uint64_t connections_accepted = 0;
+  uint64_t connections_closed = 0;
+  uint64_t retries_sent = 0;
+  uint64_t invalid_tokens = 0;
+  uint64_t version_negotiations_sent = 0;
+  uint64_t stateless_resets_sent = 0;
+  uint64_t datagrams_received = 0;
+  uint64_t datagrams_dropped = 0;
+  uint64_t early_data_accepted = 0;
+};
+
+class ServerEndpoint {
+ public:
+  // Makes the request handler of one connection.
+  using HandlerFactory = std::function<std::unique_ptr<ServerHandler>()>;
+
+  // Binds the socket and starts watching it on `loop`. `loop` and `tls` must outlive the
+  // endpoint; all calls happen on the loop's thread.
+  static absl::StatusOr<std::unique_ptr<ServerEndpoint>> Create(quic::io::EventLoop* loop,
+                                                                tls::TlsServerContext* tls,
+                                                                HandlerFactory handlers,
+                                                                ServerEndpointOptions options);
+  ~ServerEndpoint();
+  ServerEndpoint(const ServerEndpoint&) = delete;
+  ServerEndpoint& operator=(const ServerEndpoint&) = delete;
+
+  const quic::SocketAddress& local_address() const { return socket_->local_address(); }
+  size_t connection_count() const { return connections_.size(); }
+  const ServerEndpointStats& stats() const { return stats_; }
+
+  // RFC 9114 §5.2: GOAWAY on every connection; they close once their requests are done.
+  void Shutdown();
+  // Closes every connection at once (H3_NO_ERROR).
+  void CloseAll();
+  // Drops every connection's state without telling the peers, as a crash would; their next
+  // short-header packets are answered with Stateless Resets.
+  void ForgetConnections();
+
+ private:
+  struct Conn;
+
+  ServerEndpoint(quic::io::EventLoop* loop, tls::TlsServerContext* tls, HandlerFactory handlers,
+                 ServerEndpointOptions options);
+  absl::Status Init();
+  void OnReadable();
+  void OnDatagram(const quic::io::ReceivedDatagram& d);
+  void Accept(const quic::io::ReceivedDatagram& d);
+  void SendRetry(const quic::io::ReceivedDatagram& d, const quic::PacketHeader& header);
+  void SendReply(const quic::io::ReceivedDatagram& d, absl::Span<const uint8_t> bytes);
+  void MarkDirty(Conn* c);
+  // Events -> session, session pump, new IDs -> router, datagrams -> batcher, timer.
+  void Process(Conn* c);
+  // Processes dirty connections, flushes the batcher, reaps terminated connections.
+  void Settle();
+  void Remove(uint64_t handle);
+  quic::RandomBytes ConnectionRandom();
+
+  quic::io::EventLoop* loop_;
+  tls::TlsServerContext* tls_;
+  HandlerFactory handlers_;
+  ServerEndpointOptions options_;
+  quic::RandomBytes random_;
+
+  // Declared before everything holding its buffers.
+  std::unique_ptr<buffers::PacketPool> pool_;
+  std::unique_ptr<quic::io::UdpSocket> socket_;
+  std::unique_ptr<quic::io::RecvBatch> batch_;
+  std::unique_ptr<quic::io::TransmitBatcher> batcher_;
+  std::optional<quic::io::ConnectionIdRouter> router_;
+  std::optional<quic::io::AddressTokenCodec> tokens_;
+  std::vector<uint8_t> reply_;
+  bool write_blocked_ = false;
+
+  uint64_t next_handle_ = 1;
+  std::map<uint64_t, std::unique_ptr<Conn>> connections_;
+  std::vector<Conn*> dirty_;
+  bool in_settle_ = false;
+  ServerEndpointStats stats_;
+};
+
+}  // namespace kite::http3
+
+#endif  // KITE_HTTP3_ENDPOINT_SERVER_ENDPOINT_H_
