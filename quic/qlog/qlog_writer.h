@@ -14,6 +14,18 @@
 //
 // Records are built in reused buffers; the writer allocates only while its buffers grow.
 // It never reads a clock: times come from the observer calls.
+//
+// Use (one writer per connection; the writer and its sink must outlive the connection):
+//   DirectorySink sink("/var/qlog");           // or StringSink in tests
+//   QlogOptions o;
+//   o.perspective = Perspective::kServer;
+//   o.odcid = original_dcid;                   // server: the client's first DCID
+//   QlogWriter qlog(o, &sink);
+//   config.observer = &qlog;                   // ConnectionConfig
+//   ... Connection::Accept(config, ...) ...
+// A client learns its ODCID only after Connection::Connect: create the writer without one and
+// call SetOriginalDestinationConnectionId once known (records are held until then).
+// The HTTP/3 layer calls the OnHttp3* methods on the same writer.
 #ifndef KITE_QUIC_QLOG_QLOG_WRITER_H_
 #define KITE_QUIC_QLOG_QLOG_WRITER_H_
 
@@ -51,7 +63,8 @@ enum class QlogDialect : uint8_t {
 struct QlogOptions {
   Perspective perspective = Perspective::kClient;
   // The Original Destination Connection ID, when known up front (a server knows it from the
-  // client's first Initial). Otherwise call SetOriginalDestinationConnectionId.
+  // client's first Initial, or, after a Retry, from its token: RFC 9000 §7.3). Otherwise call
+  // SetOriginalDestinationConnectionId.
   std::optional<ConnectionId> odcid;
   std::string title = "kite";
   std::string description;
