@@ -23,17 +23,20 @@ namespace kite::http3::qpack {
 struct EncoderConfig {
   // The most table memory we are willing to use, whatever the peer allows.
   uint64_t max_table_capacity = 4096;
+  // The defaults below were tuned on the qifs header sets (test/http3/qpack/testdata).
   // Entries larger than this fraction of the capacity (in 1/16ths) are not inserted: they
   // would flush the table for one field.
-  uint64_t max_entry_sixteenths = 12;
+  uint64_t max_entry_sixteenths = 4;
   // Share of the table (in 1/16ths) kept free or evictable: older entries are "draining"
-  // and are duplicated rather than referenced (§2.1.1.1).
-  uint64_t draining_sixteenths = 4;
-  // A field is inserted the second time it is seen within the last `history_size` fields;
-  // on first sight only if this is set, the new entry can be referenced at once (then the
-  // insert costs about what the literal would have) and it takes at most 1/8 of the table
-  // (in a small table one-off fields would push out the useful ones).
-  bool insert_first_sight_if_referenceable = true;
+  // and are duplicated rather than referenced (§2.1.1.1). A small share suits peers that
+  // acknowledge promptly; a larger one keeps inserts possible when acknowledgments lag.
+  uint64_t draining_sixteenths = 1;
+  // A field is inserted when seen again within the last min(history_size, 2 * capacity / 32)
+  // fields. With this set it is also inserted on first sight if the new entry can be
+  // referenced at once and takes at most 1/8 of the table; that helps when most fields
+  // repeat, and hurts when many values are one-offs (paths, dates) that push useful entries
+  // out.
+  bool insert_first_sight_if_referenceable = false;
   size_t history_size = 512;
   // Unacknowledged sections with dynamic references kept track of; beyond this (a peer that
   // never acknowledges) sections use only the static table and literals.

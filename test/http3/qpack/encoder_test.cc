@@ -17,9 +17,15 @@
 namespace kite::http3::qpack {
 namespace {
 
+// An eager policy (insert on first sight, entries up to 3/4 of the table, a quarter kept
+// draining) so that small tests exercise inserts, eviction limits and Duplicate; the
+// default tuning is exercised on the qifs data by the round-trip and nghttp3 tests.
 Encoder MakeEncoder(uint64_t capacity, uint64_t blocked) {
   EncoderConfig c;
   c.max_table_capacity = capacity;
+  c.insert_first_sight_if_referenceable = true;
+  c.max_entry_sixteenths = 12;
+  c.draining_sixteenths = 4;
   Encoder e(c);
   e.OnPeerSettings(capacity, blocked);
   return e;
@@ -262,6 +268,7 @@ TEST_CASE("Stream Cancellation releases references so entries can be evicted") {
 TEST_CASE("a peer that never acknowledges cannot grow the encoder's state without bound") {
   EncoderConfig c;
   c.max_table_capacity = 4096;
+  c.insert_first_sight_if_referenceable = true;
   c.max_outstanding_sections = 8;
   Encoder e(c);
   e.OnPeerSettings(4096, 1000);
