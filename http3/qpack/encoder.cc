@@ -26,6 +26,10 @@ constexpr size_t kMaxBufferedDecoderStreamBytes = 16;
 Encoder::Encoder(const EncoderConfig& config) : config_(config), table_(0) {}
 
 void Encoder::OnPeerSettings(uint64_t max_table_capacity, uint64_t max_blocked_streams) {
+  // SETTINGS arrive once per connection (RFC 9114 §7.2.4); the peer's table state cannot be
+  // reset, so a second call changes nothing.
+  if (settings_received_) return;
+  settings_received_ = true;
   // §4.5.1.1: MaxEntries comes from the decoder's maximum, not the capacity we pick.
   max_entries_ = MaxEntries(max_table_capacity);
   max_blocked_streams_ = max_blocked_streams;

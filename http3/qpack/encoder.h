@@ -48,7 +48,7 @@ class Encoder {
   explicit Encoder(const EncoderConfig& config);
 
   // The peer's SETTINGS_QPACK_MAX_TABLE_CAPACITY and SETTINGS_QPACK_BLOCKED_STREAMS (§5).
-  // Until called the encoder uses the static table only. Call at most once.
+  // Until called the encoder uses the static table only; later calls are ignored.
   void OnPeerSettings(uint64_t max_table_capacity, uint64_t max_blocked_streams);
 
   // Encodes one field section for `stream_id`; any table updates it needs are queued for the
@@ -85,6 +85,7 @@ class Encoder {
 
   EncoderConfig config_;
   DynamicTable table_;
+  bool settings_received_ = false;
   uint64_t max_entries_ = 0;  // from the peer's maximum capacity (§4.5.1.1)
   uint64_t max_blocked_streams_ = 0;
   uint64_t known_received_count_ = 0;
