@@ -37,7 +37,10 @@ struct InFlight {
 class Pair {
  public:
   Pair(QlogDialect dialect, int drop_every)
-      : drop_every_(drop_every), rng_(7), now_(absl::FromUnixSeconds(1700000000)) {
+      : drop_every_(drop_every),
+        dialect_(dialect),
+        rng_(7),
+        now_(absl::FromUnixSeconds(1700000000)) {
     QlogOptions co;
     co.perspective = Perspective::kClient;
     co.dialect = dialect;
@@ -163,7 +166,7 @@ class Pair {
       QlogOptions so;
       so.perspective = Perspective::kServer;
       so.odcid = h->dcid;
-      so.dialect = client_qlog_ != nullptr ? dialect_of_client() : QlogDialect::kDraft;
+      so.dialect = dialect_;
       server_qlog_ = std::make_unique<QlogWriter>(so, &server_sink_);
       server_config_.observer = server_qlog_.get();
       absl::StatusOr<std::unique_ptr<Connection>> s = Connection::Accept(
@@ -174,14 +177,8 @@ class Pair {
     server_->OnDatagram(now_, ServerPath(), absl::MakeConstSpan(d.bytes));
   }
 
-  QlogDialect dialect_of_client() const { return dialect_; }
-
- public:
-  void set_dialect(QlogDialect d) { dialect_ = d; }
-
- private:
   int drop_every_;
-  QlogDialect dialect_ = QlogDialect::kDraft;
+  QlogDialect dialect_;
   std::mt19937_64 rng_;
   absl::Time now_;
   std::vector<uint8_t> buf_ = std::vector<uint8_t>(65536);
@@ -277,7 +274,6 @@ TraceSummary CheckTrace(const std::string& trace, const std::string& vantage, bo
 void RunAndCheck(QlogDialect dialect, int drop_every) {
   const bool legacy = dialect == QlogDialect::kQvisLegacy;
   Pair pair(dialect, drop_every);
-  pair.set_dialect(dialect);
   pair.Init();
   bool hs = pair.RunUntil([&] { return pair.client()->handshake_complete(); }, absl::Seconds(10));
   if (!hs) {
