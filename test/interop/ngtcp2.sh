@@ -124,7 +124,12 @@ if start_kite $n --0rtt; then
     elif ! grep -q "type=0RTT" "$W/$n/client2.log"; then ix_fail "$A $n" "gtlsclient sent no 0-RTT packet (session not resumable with early data)"
     elif grep -q "Early data was rejected" "$W/$n/client2.log"; then ix_fail "$A $n" "gtlsclient: Early data was rejected by server (kite qlog: $zr 0-RTT packets with STREAM frames received)"
     elif [ "$zr" -lt 1 ]; then ix_fail "$A $n" "kite's qlog shows no 0-RTT packet with STREAM frames received"
-    else ix_pass "$A $n"; ix_note "  $n: kite received $zr 0-RTT packet(s) with STREAM frames"; fi
+    else
+      stop_server
+      if ix_selftest || grep -Eq "0rtt_accepted=[1-9]" "$SLOG"; then
+        ix_pass "$A $n"; ix_note "  $n: kite received $zr 0-RTT packet(s) with STREAM frames; $(grep -o '0rtt_accepted=[0-9]*' "$SLOG")"
+      else ix_fail "$A $n" "kite server's final stats do not count an accepted 0-RTT: $(grep -o 'connections=.*' "$SLOG")"; fi
+    fi
   fi
   stop_server
 else ix_fail "$A $n" "kite server did not start"; fi
@@ -189,7 +194,7 @@ run_b_get() { # NAME FILE
   local n=$1 f=$2 rc
   if ! start_ngtcp2 "$n" -q; then ix_fail "$B $n" "gtlsserver did not start"; return; fi
   local t0=$(date +%s.%N)
-  kc "$W/$n/client.log" --ca "$CERT" --sha256 -o "$W/$n/$f" "$(url "$f")"
+  kc "$W/$n/client.log" -v --ca "$CERT" --sha256 -o "$W/$n/$f" "$(url "$f")"
   rc=$?
   local t1=$(date +%s.%N)
   if [ $rc -ne 0 ]; then ix_fail "$B $n" "kite_client $(why_rc "$W/$n/client.log" $rc)" "$W/$n/client.log"
@@ -206,7 +211,7 @@ if start_ngtcp2 $n -q; then
   urls=()
   files=()
   for i in 0 1 2 3 4 5 6 7 8 9; do urls+=("$(url c$i.bin)"); files+=("$WWW/c$i.bin"); done
-  kc "$W/$n/client.log" --ca "$CERT" --sha256 "${urls[@]}"
+  kc "$W/$n/client.log" -v --ca "$CERT" --sha256 "${urls[@]}"
   rc=$?
   stop_server
   conns=$(ix_qlog traces "$SQ")
@@ -221,7 +226,7 @@ else ix_fail "$B $n" "gtlsserver did not start"; fi
 n=0rtt
 if start_ngtcp2 $n -q; then
   sess=$W/$n/session.bin
-  kc "$W/$n/client1.log" --ca "$CERT" --0rtt --session-file "$sess" -o "$W/$n/first.bin" "$(url 1k.bin)"
+  kc "$W/$n/client1.log" -v --ca "$CERT" --0rtt --session-file "$sess" -o "$W/$n/first.bin" "$(url 1k.bin)"
   rc1=$?
   if [ $rc1 -ne 0 ] || [ ! -s "$sess" ]; then
     ix_fail "$B $n" "first connection: $(why_rc "$W/$n/client1.log" $rc1); session file $( [ -s "$sess" ] && echo written || echo missing)"
@@ -232,7 +237,8 @@ if start_ngtcp2 $n -q; then
     if [ $rc2 -ne 0 ]; then ix_fail "$B $n" "resumed connection: $(why_rc "$W/$n/client2.log" $rc2)"
     elif ! same_sha "$W/$n/second.bin" "$WWW/1k.bin"; then ix_fail "$B $n" "body SHA-256 differs after resumption"
     elif [ "$zr" -lt 1 ]; then ix_fail "$B $n" "gtlsserver's qlog shows no 0-RTT packet with STREAM frames received"
-    else ix_pass "$B $n"; ix_note "  $n: gtlsserver received $zr 0-RTT packet(s) with STREAM frames"; fi
+    elif ! ix_selftest && ! grep -q "^\* 0-RTT: accepted" "$W/$n/client2.log"; then ix_fail "$B $n" "kite_client -v: '$(grep '^\* 0-RTT' "$W/$n/client2.log")'"
+    else ix_pass "$B $n"; ix_note "  $n: gtlsserver received $zr 0-RTT packet(s) with STREAM frames; client: $(grep '^\* 0-RTT' "$W/$n/client2.log")"; fi
   fi
   stop_server
 else ix_fail "$B $n" "gtlsserver did not start"; fi
@@ -243,9 +249,9 @@ run_b_chacha() { # NAME SERVER-CIPHERS ENV
   local n=$1 ciphers=$2 envv=$3 rc neg
   if ! start_ngtcp2 "$n" --no-quic-dump --no-http-dump ${ciphers:+--ciphers=$ciphers}; then ix_fail "$B $n" "gtlsserver did not start"; return; fi
   if [ -n "$envv" ]; then
-    OPENSSL_ia32cap=$envv kc "$W/$n/client.log" --ca "$CERT" -o "$W/$n/10m.bin" "$(url 10m.bin)"
+    OPENSSL_ia32cap=$envv kc "$W/$n/client.log" -v --ca "$CERT" -o "$W/$n/10m.bin" "$(url 10m.bin)"
   else
-    kc "$W/$n/client.log" --ca "$CERT" -o "$W/$n/10m.bin" "$(url 10m.bin)"
+    kc "$W/$n/client.log" -v --ca "$CERT" -o "$W/$n/10m.bin" "$(url 10m.bin)"
   fi
   rc=$?
   stop_server
@@ -253,7 +259,7 @@ run_b_chacha() { # NAME SERVER-CIPHERS ENV
   if [ $rc -ne 0 ]; then ix_fail "$B $n" "kite_client $(why_rc "$W/$n/client.log" $rc)"
   elif [ "$neg" != "Negotiated cipher suite is CHACHA20-POLY1305" ]; then ix_fail "$B $n" "gtlsserver: '${neg:-no cipher negotiated}'"
   elif ! same_sha "$W/$n/10m.bin" "$WWW/10m.bin"; then ix_fail "$B $n" "body SHA-256 differs (10 MB)"
-  else ix_pass "$B $n"; fi
+  else ix_pass "$B $n"; ix_note "  $n: $(grep -o 'cipher=[^ ]*' "$W/$n/client.log" | head -n 1)"; fi
 }
 run_b_chacha chacha20-server-only "$CHACHA_ONLY" ""
 ix_selftest || run_b_chacha chacha20-client-no-aesni "" "$NO_AESNI"
@@ -262,13 +268,13 @@ n=key-update
 if start_ngtcp2 $n -q; then
   pcap=$W/$n/cap.pcapng
   if ix_capture_start "$pcap" "$PORT"; then
-    kc "$W/$n/client.log" --ca "$CERT" --key-update-after 1000 -o "$W/$n/10m.bin" "$(url 10m.bin)"
+    kc "$W/$n/client.log" -v --ca "$CERT" --key-update-after 1000 -o "$W/$n/10m.bin" "$(url 10m.bin)"
     rc=$?
     ix_capture_stop
     if [ $rc -ne 0 ]; then ix_fail "$B $n" "kite_client $(why_rc "$W/$n/client.log" $rc)"
     elif ! same_sha "$W/$n/10m.bin" "$WWW/10m.bin"; then ix_fail "$B $n" "body SHA-256 differs after key update"
     elif ! ix_key_phase_both "$pcap" "$SKL" "$PORT"; then ix_fail "$B $n" "$IX_KP_DETAIL"
-    else ix_pass "$B $n"; ix_note "  $n: $IX_KP_DETAIL"; fi
+    else ix_pass "$B $n"; ix_note "  $n: $IX_KP_DETAIL; client: $(grep -o 'key_updates=[0-9]*' "$W/$n/client.log")"; fi
   else ix_fail "$B $n" "tshark did not start capturing"; fi
   stop_server
 else ix_fail "$B $n" "gtlsserver did not start"; fi
