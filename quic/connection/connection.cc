@@ -55,6 +55,16 @@ PacketType PacketTypeFor(EncryptionLevel level) {
   return PacketType::kOneRtt;
 }
 
+// The packet type of a lost packet in `space` (0-RTT and 1-RTT share the application space;
+// what was lost there after the handshake is 1-RTT).
+PacketType PacketTypeForSpace(PacketNumberSpace space) {
+  switch (space) {
+    case PacketNumberSpace::kInitial: return PacketType::kInitial;
+    case PacketNumberSpace::kHandshake: return PacketType::kHandshake;
+    default: return PacketType::kOneRtt;
+  }
+}
+
 tls::QuicVersion TlsVersion(uint32_t wire) {
   return wire == kQuicVersion2 ? tls::QuicVersion::kV2 : tls::QuicVersion::kV1;
 }
@@ -934,19 +944,27 @@ absl::Status Connection::OnAckFrame(absl::Time now, PacketNumberSpace sp, const 
   for (const SentPacket& p : outcome->lost) {
     auto it = s.sent.find(p.packet_number);
     stats_.packets_lost++;
-    if (observer_) observer_->OnPacketLost(now, PacketType::kOneRtt, p.packet_number, p.bytes);
+    if (observer_) observer_->OnPacketLost(now, PacketTypeForSpace(sp), p.packet_number, p.bytes);
     if (it == s.sent.end()) continue;
     SentPacketRecord rec = std::move(it->second);
     s.sent.erase(it);
     HandleLost(now, sp, rec, p.packet_number);
   }
-  if (observer_) {
-    const RttEstimator& rtt = recovery_->rtt();
-    observer_->OnRecoveryMetrics(now, recovery_->CongestionWindow(), recovery_->bytes_in_flight(),
-                                 rtt.smoothed_rtt(), rtt.min_rtt(), rtt.latest_rtt(), rtt.rttvar(),
-                                 recovery_->pto_count());
-  }
+  ReportRecoveryState(now);
   return absl::OkStatus();
+}
+
+void Connection::ReportRecoveryState(absl::Time now) {
+  if (observer_ == nullptr) return;
+  const RttEstimator& rtt = recovery_->rtt();
+  observer_->OnRecoveryMetrics(now, recovery_->CongestionWindow(), recovery_->bytes_in_flight(),
+                               rtt.smoothed_rtt(), rtt.min_rtt(), rtt.latest_rtt(), rtt.rttvar(),
+                               recovery_->pto_count());
+  std::string_view state = recovery_->controller().StateName();
+  if (state != reported_congestion_state_) {
+    reported_congestion_state_.assign(state.data(), state.size());
+    observer_->OnCongestionStateChanged(now, state);
+  }
 }
 
 void Connection::HandleAcked(absl::Time now, PacketNumberSpace sp, const SentPacketRecord& rec,
@@ -1610,7 +1628,6 @@ size_t Connection::BuildPacket(absl::Time now, EncryptionLevel level, absl::Span
 
 size_t Connection::BuildClosePacket(absl::Time now, EncryptionLevel level, absl::Span<uint8_t> out,
                                     size_t min_size) {
-  (void)now;
   tls::PacketProtector* keys = WriteKeys(level);
   if (keys == nullptr) return 0;
   Space& s = space(tls::SpaceOf(level));
@@ -1675,6 +1692,16 @@ size_t Connection::BuildClosePacket(absl::Time now, EncryptionLevel level, absl:
   if (!sealed.ok()) return 0;
   s.next_pn++;
   stats_.packets_sent++;
+  if (observer_) {
+    PacketInfo info;
+    info.type = PacketTypeFor(level);
+    info.packet_number = pn;
+    info.key_phase = app_keys_.key_phase;
+    info.size = *sealed;
+    observer_->OnFrame(now, info, frame, /*sent=*/true);
+    if (padding > 0) observer_->OnFrame(now, info, PaddingFrame{padding}, /*sent=*/true);
+    observer_->OnPacketSent(now, info);
+  }
   return *sealed;
 }
 
@@ -1852,7 +1879,7 @@ void Connection::OnTimeout(absl::Time now) {
       Space& s = space(sp);
       for (const SentPacket& p : out.lost) {
         stats_.packets_lost++;
-        if (observer_) observer_->OnPacketLost(now, PacketType::kOneRtt, p.packet_number, p.bytes);
+        if (observer_) observer_->OnPacketLost(now, PacketTypeForSpace(sp), p.packet_number, p.bytes);
         auto it = s.sent.find(p.packet_number);
         if (it == s.sent.end()) continue;
         SentPacketRecord rec = std::move(it->second);
@@ -1860,6 +1887,7 @@ void Connection::OnTimeout(absl::Time now) {
         HandleLost(now, sp, rec, p.packet_number);
       }
     }
+    ReportRecoveryState(now);
     if (out.kind == TimeoutOutcome::Kind::kProbe) {
       Space& s = space(out.space);
       s.probes_pending = std::max(s.probes_pending, static_cast<int>(out.probe_packets));

@@ -173,6 +173,8 @@ class Connection : public tls::QuicTlsVisitor {
   const LossDetection& recovery() const { return *recovery_; }
   const ConnectionIdManager& connection_ids() const { return cids_; }
   const NetworkPath& path() const { return path_; }
+  // The Destination Connection ID of the client's first Initial (qlog's ODCID, RFC 9000 §7.3).
+  const ConnectionId& original_destination_connection_id() const { return original_dcid_; }
   uint64_t key_phase_generation() const { return app_keys_.write_generation; }
   StreamManager& streams() { return *streams_; }
 
@@ -284,6 +286,8 @@ class Connection : public tls::QuicTlsVisitor {
   absl::Duration IdleTimeout() const;
   void Emit(ConnectionEvent event) { events_.push_back(std::move(event)); }
   void EmitStreamEvents();
+  // Tells the observer about recovery metrics and a congestion state change, if any.
+  void ReportRecoveryState(absl::Time now);
 
   tls::EncryptionLevel LevelOf(PacketType type) const;
   Space& space(tls::PacketNumberSpace s) { return spaces_[static_cast<int>(s)]; }
@@ -367,6 +371,8 @@ class Connection : public tls::QuicTlsVisitor {
   // ECN (RFC 9000 §13.4): the codepoint of the datagram being processed / being built.
   EcnCodepoint rx_ecn_ = EcnCodepoint::kNotEct;
   EcnCodepoint tx_ecn_ = EcnCodepoint::kNotEct;
+
+  std::string reported_congestion_state_;
 
   absl::Time idle_start_;
   absl::Time now_;

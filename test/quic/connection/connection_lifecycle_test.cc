@@ -2,6 +2,8 @@
 // connections (RFC 9001 §6; RFC 9000 §6, §10).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <string>
 #include <vector>
 
 #include "quic/codec/data_writer.h"
@@ -223,6 +225,52 @@ TEST_CASE("a Version Negotiation packet without our version ends the client's at
     CHECK(h.client()->close_info()->error_code ==
           static_cast<uint64_t>(TransportErrorCode::kVersionNegotiationError));
   }
+}
+
+}  // namespace
+}  // namespace kite::quic::test
+
+namespace kite::quic::test {
+namespace {
+
+TEST_CASE("the observer sees congestion states, typed losses and the close packet",
+          "[connection][observer]") {
+  struct Recorder : ConnectionObserver {
+    std::vector<std::string> states;
+    std::vector<PacketType> lost_types;
+    uint64_t sent = 0;
+    bool close_frame_sent = false;
+    void OnCongestionStateChanged(absl::Time, std::string_view s) override {
+      states.emplace_back(s);
+    }
+    void OnPacketLost(absl::Time, PacketType type, uint64_t, size_t) override {
+      lost_types.push_back(type);
+    }
+    void OnPacketSent(absl::Time, const PacketInfo&) override { ++sent; }
+    void OnFrame(absl::Time, const PacketInfo&, const Frame& f, bool is_sent) override {
+      if (is_sent && std::holds_alternative<ConnectionCloseFrame>(f)) close_frame_sent = true;
+    }
+  };
+  Recorder rec;
+  HarnessOptions opts;
+  opts.client.observer = &rec;
+  opts.link.propagation_delay = absl::Milliseconds(10);
+  opts.link.bandwidth_bps = 20'000'000;
+  opts.link.loss_probability = 0.02;
+  opts.seed = 5;
+  ConnectionHarness h(opts);
+  Handshake(h);
+  StreamCollector sink;
+  h.on_server_event = [&](Connection& c, const ConnectionEvent& ev) { sink.OnEvent(c, ev); };
+  Transfer(h, sink, 500000, 12);
+  h.client()->Close(h.now(), 0, "bye");
+  h.RunUntil([&] { return h.client()->is_terminated(); }, absl::Seconds(5));
+  CHECK(std::find(rec.states.begin(), rec.states.end(), "slow_start") != rec.states.end());
+  CHECK(std::find(rec.states.begin(), rec.states.end(), "recovery") != rec.states.end());
+  CHECK_FALSE(rec.lost_types.empty());
+  for (PacketType t : rec.lost_types) CHECK(t == PacketType::kOneRtt);
+  CHECK(rec.close_frame_sent);
+  CHECK(rec.sent == h.client()->stats().packets_sent);
 }
 
 }  // namespace
