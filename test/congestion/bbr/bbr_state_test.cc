@@ -77,7 +77,10 @@ TEST_CASE("bbr Drain exits to ProbeBW once inflight is at most the BDP", "[conge
 TEST_CASE("bbr ProbeBW cycles DOWN, CRUISE, REFILL, UP with the draft's gains",
           "[congestion][bbr]") {
   Bbr cc(Params());
-  testing::FakePath path(cc, PathConfig(1000));
+  // Half the usual rate keeps this long run cheap under sanitizers.
+  testing::FakePathConfig cfg = PathConfig(1000);
+  cfg.bottleneck_bytes_per_second = kRate / 2;
+  testing::FakePath path(cc, cfg);
   Recorder rec(cc, path);
   bool gains_ok = true;
   rec.hook = [&](const AckEvent&) {
@@ -106,7 +109,7 @@ TEST_CASE("bbr ProbeBW cycles DOWN, CRUISE, REFILL, UP with the draft's gains",
                  cc.bw_probe_wait() <= absl::Seconds(3);
     }
   };
-  path.RunFor(absl::Seconds(12));
+  path.RunFor(absl::Seconds(10));
   CHECK(gains_ok);
   int ups = 0;
   for (const Transition& t : rec.transitions) {
@@ -135,7 +138,7 @@ TEST_CASE("bbr ProbeBW cycles DOWN, CRUISE, REFILL, UP with the draft's gains",
         FAIL("unexpected state");
     }
   }
-  // Two full probing cycles in 12 s (the wait is 2-3 s or min(BDP in packets, 63) rounds).
+  // Two full probing cycles in 10 s (the wait is 2-3 s or min(BDP in packets, 63) rounds).
   CHECK(ups >= 2);
   // REFILL lasts one round trip.
   for (size_t i = 0; i + 1 < rec.transitions.size(); ++i) {
@@ -150,7 +153,10 @@ TEST_CASE("bbr ProbeBW cycles DOWN, CRUISE, REFILL, UP with the draft's gains",
 TEST_CASE("bbr enters ProbeRTT when the 5 s min-RTT probe interval expires, and leaves it",
           "[congestion][bbr]") {
   Bbr cc(Params());
-  testing::FakePath path(cc, PathConfig(1000));
+  // Half the usual rate keeps this long run cheap under sanitizers.
+  testing::FakePathConfig cfg = PathConfig(1000);
+  cfg.bottleneck_bytes_per_second = kRate / 2;
+  testing::FakePath path(cc, cfg);
   Recorder rec(cc, path);
   std::optional<absl::Time> entered;
   absl::Time stamp_before_entry;
