@@ -127,6 +127,7 @@ absl::StatusOr<AckOutcome> LossDetection::OnAckReceived(PacketNumberSpace space,
   const bool stale_ack = st.largest_acked.has_value() && largest < *st.largest_acked;
   st.largest_acked = std::max(st.largest_acked.value_or(0), largest);
 
+  CheckSpuriousLosses(st, ack, now);
   const size_t prior_in_flight = bytes_in_flight();
   // Ranges are descending; walk them backwards so the result is in ascending order.
   for (auto it = ack.ranges.rbegin(); it != ack.ranges.rend(); ++it) {
@@ -220,6 +221,7 @@ std::vector<SentPacket> LossDetection::DetectAndRemoveLostPackets(
     bool by_time = p.time_sent <= lost_send_time;
     if (by_count || by_time) {
       triggers->push_back(by_count ? LossTrigger::kPacketThreshold : LossTrigger::kTimeThreshold);
+      if (p.in_flight) RememberLost(st, p, now);
       lost.push_back(p);
       it = st.sent.Erase(it);
       continue;
@@ -229,6 +231,38 @@ std::vector<SentPacket> LossDetection::DetectAndRemoveLostPackets(
     ++it;
   }
   return lost;
+}
+
+void LossDetection::RememberLost(SpaceState& st, const SentPacket& p, absl::Time now) {
+  // Bounded both in count and in age: a packet acknowledged later than a few RTTs after being
+  // declared lost says little about the loss signal.
+  const absl::Duration horizon = 4 * std::max(rtt_.smoothed_rtt(), config_.granularity);
+  while (!st.recently_lost.empty() &&
+         (st.recently_lost.size() >= kMaxRememberedLostPackets ||
+          st.recently_lost.front().second + horizon < now)) {
+    st.recently_lost.pop_front();
+  }
+  st.recently_lost.emplace_back(p.packet_number, p.time_sent);
+}
+
+void LossDetection::CheckSpuriousLosses(SpaceState& st, const AckRanges& ack, absl::Time now) {
+  if (st.recently_lost.empty()) return;
+  for (auto it = st.recently_lost.begin(); it != st.recently_lost.end();) {
+    bool acked = false;
+    for (const PacketRange& r : ack.ranges) {
+      if (it->first >= r.smallest && it->first <= r.largest) {
+        acked = true;
+        break;
+      }
+    }
+    if (acked) {
+      controller_->OnSpuriousLoss(it->first, it->second, now);
+      ++spurious_losses_;
+      it = st.recently_lost.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 bool LossDetection::OnCongestionSignals(PacketNumberSpace space, absl::Time now,

@@ -8,6 +8,8 @@
 
 #include <array>
 #include <cstddef>
+#include <deque>
+#include <utility>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -28,6 +30,9 @@
 #include "tls/encryption_level.h"
 
 namespace kite::quic {
+
+// Lost packets remembered per space for spurious-loss detection.
+inline constexpr size_t kMaxRememberedLostPackets = 256;
 
 using tls::PacketNumberSpace;
 
@@ -133,6 +138,8 @@ class LossDetection {
   std::optional<uint64_t> largest_acked(PacketNumberSpace space) const;
   const SentPacketTracker& sent_packets(PacketNumberSpace space) const;
   bool ecn_validation_failed() const { return ecn_validation_failed_; }
+  // Packets declared lost and acknowledged afterwards (reported to the controller).
+  uint64_t spurious_losses() const { return spurious_losses_; }
   bool PeerCompletedAddressValidation() const;
   const congestion::CongestionController& controller() const { return *controller_; }
   const congestion::Pacer& pacer() const { return pacer_; }
@@ -145,7 +152,12 @@ class LossDetection {
     std::optional<absl::Time> loss_time;
     AckEcnCounts peer_ecn;
     bool discarded = false;
+    // In-flight packets declared lost, kept a while so a late ACK can reveal a spurious loss
+    // (RFC 9002 §6.1.2 notes losses may be spurious; RFC 9438 §4.9 undoes their reduction).
+    std::deque<std::pair<uint64_t, absl::Time>> recently_lost;
   };
+  void RememberLost(SpaceState& st, const SentPacket& p, absl::Time now);
+  void CheckSpuriousLosses(SpaceState& st, const AckRanges& ack, absl::Time now);
 
   static size_t Index(PacketNumberSpace s) { return static_cast<size_t>(s); }
   SpaceState& state(PacketNumberSpace s) { return spaces_[Index(s)]; }
@@ -191,6 +203,7 @@ class LossDetection {
   bool has_handshake_keys_ = false;
   bool amplification_blocked_ = false;
   bool ecn_validation_failed_ = false;
+  uint64_t spurious_losses_ = 0;
 
   RecoveryObserver* observer_ = nullptr;
   std::string last_state_name_;

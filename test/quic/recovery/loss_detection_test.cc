@@ -486,3 +486,57 @@ TEST_CASE("loss detection: out-of-order packet numbers from the sender are ignor
 
 }  // namespace
 }  // namespace kite::quic
+
+namespace kite::quic {
+namespace {
+
+TEST_CASE("loss detection: a late ACK of a packet declared lost is reported as spurious",
+          "[loss]") {
+  struct Spy : congestion::CongestionController {
+    std::vector<uint64_t> spurious;
+    void OnPacketSent(absl::Time, uint64_t, size_t, size_t, bool) override {}
+    void OnCongestionEvent(const congestion::AckEvent&) override {}
+    void OnPersistentCongestion(absl::Time) override {}
+    void OnSpuriousLoss(uint64_t pn, absl::Time, absl::Time) override { spurious.push_back(pn); }
+    size_t CongestionWindow() const override { return 1 << 20; }
+    std::string_view StateName() const override { return "spy"; }
+  };
+  auto owned = std::make_unique<Spy>();
+  Spy* spy = owned.get();
+  RecoveryConfig rc;
+  LossDetection ld(std::move(owned), rc);
+  const PacketNumberSpace kApp = PacketNumberSpace::kApplication;
+  const absl::Time t0 = absl::FromUnixSeconds(1000);
+  for (uint64_t pn = 0; pn < 6; ++pn) {
+    SentPacket p;
+    p.packet_number = pn;
+    p.time_sent = t0;
+    p.bytes = 1200;
+    p.ack_eliciting = true;
+    p.in_flight = true;
+    ld.OnPacketSent(kApp, p);
+  }
+  AckRanges a;
+  a.ranges = {PacketRange{3, 5}};
+  absl::StatusOr<AckOutcome> first =
+      ld.OnAckReceived(kApp, a, absl::ZeroDuration(), t0 + absl::Milliseconds(50), true,
+                       absl::Milliseconds(25));
+  REQUIRE(first.ok());
+  REQUIRE(first->lost.size() == 3);  // 0, 1, 2 by the packet threshold
+  CHECK(spy->spurious.empty());
+  // Packet 1 was only reordered: its ACK arrives now.
+  a.ranges = {PacketRange{3, 5}, PacketRange{1, 1}};
+  REQUIRE(ld.OnAckReceived(kApp, a, absl::ZeroDuration(), t0 + absl::Milliseconds(55), true,
+                           absl::Milliseconds(25))
+              .ok());
+  CHECK(spy->spurious == std::vector<uint64_t>{1});
+  CHECK(ld.spurious_losses() == 1);
+  // Reported once only.
+  REQUIRE(ld.OnAckReceived(kApp, a, absl::ZeroDuration(), t0 + absl::Milliseconds(60), true,
+                           absl::Milliseconds(25))
+              .ok());
+  CHECK(ld.spurious_losses() == 1);
+}
+
+}  // namespace
+}  // namespace kite::quic
