@@ -35,6 +35,35 @@ constexpr bool kFull = true;
 constexpr bool kFull = false;
 #endif
 
+// Under AddressSanitizer the connections run about 7x slower. There the rows simulate a fifth of
+// the time, which still drives every code path (handshakes, losses, recovery, both controllers)
+// for the sanitizer, but is too short for the statistics: the tolerance checks apply to plain
+// builds only (tools/test.sh runs both), while a flow error or a crash fails everywhere.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+#else
+constexpr bool kSanitized = false;
+#endif
+
+// Simulated seconds for a row: the full figure, the light one, or a fifth of the light one under
+// a sanitizer.
+double Seconds(double full, double light) {
+  if (kFull) return full;
+  return kSanitized ? light / 5 : light;
+}
+
+// CHECK that holds the row to its tolerance, except in sanitizer builds (see above).
+#define TOLERANCE_CHECK(cond) \
+  do {                        \
+    if (!kSanitized) CHECK(cond); \
+  } while (0)
+
 constexpr size_t kMss = 1200;
 
 bool Registered(const std::string& name) {
@@ -93,7 +122,7 @@ void MathisRow(double loss) {
   // The link is several times faster than the formula's rate, so loss alone limits the flow.
   const double rtt_ms = kFull ? 100 : (loss >= 0.01 ? 20 : 50);
   const double rate = kFull ? 100 : 40;
-  const double seconds = kFull ? 300 : 25;
+  const double seconds = Seconds(300, 25);
   DumbbellConfig c = OneFlow("newreno", rate, rtt_ms, 1, seconds);
   c.loss = loss;
   c.sample_interval = absl::Milliseconds(50);
@@ -120,8 +149,8 @@ void MathisRow(double loss) {
   Report("NewReno goodput vs Mathis, loss " + F(100 * loss, 1) + "%, RTT " + F(rtt_ms, 0) + " ms",
          F(measured) + " Mbit/s (x" + F(ratio) + ")",
          "Mathis 1997: " + F(mathis) + " Mbit/s", "0.7-1.4x", pass);
-  CHECK(ratio >= 0.7);
-  CHECK(ratio <= 1.4);
+  TOLERANCE_CHECK(ratio >= 0.7);
+  TOLERANCE_CHECK(ratio <= 1.4);
 }
 
 TEST_CASE("NewReno steady-state goodput follows the Mathis formula at 0.1% loss", "[validation][mathis01]") {
@@ -142,7 +171,7 @@ TEST_CASE("CUBIC window growth follows the RFC 9438 response function", "[valida
   const std::string reference = "RFC 9438 §4.2-4.3 (C=0.4, beta=0.7)";
   if (!Registered("cubic")) return NotRun(row, "cubic", reference);
   const double rate = kFull ? 100 : 10, rtt_ms = kFull ? 100 : 40;
-  DumbbellConfig c = OneFlow("cubic", rate, rtt_ms, 1, kFull ? 90 : 20);
+  DumbbellConfig c = OneFlow("cubic", rate, rtt_ms, 1, Seconds(90, 20));
   c.sample_interval = absl::Milliseconds(kFull ? 20 : 10);
   c.keep_rtt_samples = false;
   DumbbellResult r = MustRun(c);
@@ -173,6 +202,7 @@ TEST_CASE("CUBIC window growth follows the RFC 9438 response function", "[valida
       errors.push_back(std::fabs(wj - predicted) / predicted);
     }
   }
+  if (kSanitized && (epochs < 2 || errors.empty())) return;  // too short to see two epochs
   REQUIRE(epochs >= 2);
   REQUIRE_FALSE(errors.empty());
   std::nth_element(errors.begin(), errors.begin() + errors.size() / 2, errors.end());
@@ -181,13 +211,13 @@ TEST_CASE("CUBIC window growth follows the RFC 9438 response function", "[valida
   Report(row, "median |cwnd - W(t)| / W(t) = " + F(100 * median, 1) + "% over " +
                   std::to_string(epochs - 1) + " epochs",
          reference, "<= 10%", pass);
-  CHECK(median <= 0.10);
+  TOLERANCE_CHECK(median <= 0.10);
 }
 
 TEST_CASE("at 1% random loss BBR keeps the link busy while CUBIC collapses", "[validation][loss]") {
   const std::string reference = "BBR (Cardwell et al. 2016, ccwg-bbr): loss-agnostic up to ~2%";
   const double rate = kFull ? 100 : 10, rtt_ms = kFull ? 100 : 40;
-  const double seconds = kFull ? 60 : 15;
+  const double seconds = Seconds(60, 15);
   for (const std::string cc : {"bbr", "cubic"}) {
     std::string row = cc + " utilization, 1% loss, " + F(rate, 0) + " Mbit/s, " + F(rtt_ms, 0) +
                       " ms";
@@ -203,13 +233,13 @@ TEST_CASE("at 1% random loss BBR keeps the link busy while CUBIC collapses", "[v
     double util = GoodputMbps(f, f.data_start + (f.data_end - f.data_start) / 5, f.data_end) / rate;
     if (cc == "bbr") {
       Report(row, F(100 * util, 1) + "% of link", reference, ">= 80%", util >= 0.8);
-      CHECK(util >= 0.8);
+      TOLERANCE_CHECK(util >= 0.8);
     } else {
       // Mathis bound for a Reno-like flow; CUBIC's Reno-friendly region sits near it.
       double bound = MathisMbps(rtt_ms / 1000, 0.01) / rate;
       Report(row, F(100 * util, 1) + "% of link", "loss-limited (Mathis: " + F(100 * bound, 1) + "%)",
              "< 50%", util < 0.5);
-      CHECK(util < 0.5);
+      TOLERANCE_CHECK(util < 0.5);
     }
   }
 }
@@ -217,7 +247,7 @@ TEST_CASE("at 1% random loss BBR keeps the link busy while CUBIC collapses", "[v
 // A 10 BDP drop-tail buffer: loss-based controllers fill it, BBR stays near the min RTT.
 void DeepBufferRow(const std::string& cc) {
   const double rate = kFull ? 100 : 5, rtt_ms = kFull ? 100 : 40;
-  const double seconds = kFull ? 60 : 15;
+  const double seconds = Seconds(60, 15);
   const double buffer_delay_ms = 10 * rtt_ms;  // a full 10 BDP queue drains in 10 RTTs
   {
     std::string row = cc + " queueing delay, 10 BDP drop-tail, " + F(rate, 0) + " Mbit/s, " +
@@ -235,11 +265,11 @@ void DeepBufferRow(const std::string& cc) {
     if (cc == "bbr") {
       bool pass = s.rtt_p50_ms <= 2.0 * rtt_ms;
       Report(row, measured, reference, "RTT p50 <= 2x min RTT", pass);
-      CHECK(s.rtt_p50_ms <= 2.0 * rtt_ms);
+      TOLERANCE_CHECK(s.rtt_p50_ms <= 2.0 * rtt_ms);
     } else {
       bool pass = q >= 0.4 * buffer_delay_ms;
       Report(row, measured, reference, ">= 40% of full-buffer delay", pass);
-      CHECK(q >= 0.4 * buffer_delay_ms);
+      TOLERANCE_CHECK(q >= 0.4 * buffer_delay_ms);
     }
   }
 }
@@ -259,7 +289,7 @@ TEST_CASE("BBR keeps a 10 BDP drop-tail buffer nearly empty", "[validation][buff
 // Two flows of the same algorithm share the bottleneck fairly.
 void FairnessRow(const std::string& cc) {
   const double rate = kFull ? 50 : 8, rtt_ms = kFull ? 40 : 20;
-  const double seconds = kFull ? 120 : 20;
+  const double seconds = Seconds(120, 20);
   {
     std::string row = "2x " + cc + " fairness, " + F(rate, 0) + " Mbit/s, " + F(rtt_ms, 0) +
                       " ms, 1 BDP";
@@ -276,7 +306,7 @@ void FairnessRow(const std::string& cc) {
                F(s.flows[1].steady_goodput_mbps) + " Mbit/s), convergence " +
                (s.convergence_time_s < 0 ? std::string("n/a") : F(s.convergence_time_s, 1) + " s"),
            reference, ">= 0.9", s.jain_index >= 0.9);
-    CHECK(s.jain_index >= 0.9);
+    TOLERANCE_CHECK(s.jain_index >= 0.9);
   }
 }
 
@@ -290,7 +320,7 @@ TEST_CASE("two BBR flows share fairly", "[validation][fairness_bbr]") { Fairness
 
 TEST_CASE("BBR against CUBIC at shallow and deep buffers (reported)", "[validation][mixed]") {
   const double rate = kFull ? 100 : 10, rtt_ms = kFull ? 100 : 40;
-  const double seconds = kFull ? 60 : 12;
+  const double seconds = Seconds(60, 12);
   for (double bdp : {0.5, 10.0}) {
     std::string row = "bbr vs cubic, " + F(bdp, 1) + " BDP drop-tail";
     std::string reference = "reported (Ware et al. IMC 2019: BBR share depends on buffer)";
@@ -310,9 +340,9 @@ TEST_CASE("BBR against CUBIC at shallow and deep buffers (reported)", "[validati
                     F(100 * bbr / std::max(1e-9, bbr + cub), 0) + "%), Jain " + F(s.jain_index, 3),
            reference, "both > 1% of link, utilization >= 80%",
            bbr > 0.01 * rate && cub > 0.01 * rate && s.utilization >= 0.8);
-    CHECK(bbr > 0.01 * rate);
-    CHECK(cub > 0.01 * rate);
-    CHECK(s.utilization >= 0.8);
+    TOLERANCE_CHECK(bbr > 0.01 * rate);
+    TOLERANCE_CHECK(cub > 0.01 * rate);
+    TOLERANCE_CHECK(s.utilization >= 0.8);
   }
 }
 

@@ -29,7 +29,7 @@ DumbbellResult MustRun(const DumbbellConfig& c) {
   return std::move(*r);
 }
 
-TEST_CASE("invalid dumbbell configurations are refused by name", "[sim]") {
+TEST_CASE("invalid dumbbell configurations are refused by name", "[sim][basic]") {
   DumbbellConfig c = Base();
   c.flows.clear();
   CHECK_FALSE(ValidateDumbbellConfig(c).ok());
@@ -47,7 +47,7 @@ TEST_CASE("invalid dumbbell configurations are refused by name", "[sim]") {
   CHECK(ValidateDumbbellConfig(Base()).ok());
 }
 
-TEST_CASE("one flow fills a clean bottleneck and never exceeds it", "[sim]") {
+TEST_CASE("one flow fills a clean bottleneck and never exceeds it", "[sim][basic]") {
   DumbbellResult r = MustRun(Base());
   REQUIRE(r.flows.size() == 1);
   const FlowResult& f = r.flows[0];
@@ -74,7 +74,7 @@ TEST_CASE("one flow fills a clean bottleneck and never exceeds it", "[sim]") {
   }
 }
 
-TEST_CASE("the same seed replays the same run; another seed differs", "[sim]") {
+TEST_CASE("the same seed replays the same run; another seed differs", "[sim][replay]") {
   DumbbellConfig c = Base();
   c.loss = 0.01;
   c.jitter = absl::Milliseconds(2);
@@ -88,7 +88,8 @@ TEST_CASE("the same seed replays the same run; another seed differs", "[sim]") {
   CHECK(d.random_losses != a.random_losses);
 }
 
-TEST_CASE("random loss drops about the configured fraction of bottleneck datagrams", "[sim]") {
+TEST_CASE("random loss drops about the configured fraction of bottleneck datagrams",
+          "[sim][loss]") {
   DumbbellConfig c = Base();
   c.loss = 0.02;
   DumbbellResult r = MustRun(c);
@@ -101,7 +102,8 @@ TEST_CASE("random loss drops about the configured fraction of bottleneck datagra
   CHECK(r.flows[0].stream_bytes_retransmitted > 0);
 }
 
-TEST_CASE("a deep drop-tail buffer fills and inflates the RTT; CoDel keeps it short", "[sim]") {
+TEST_CASE("a deep drop-tail buffer fills and inflates the RTT; CoDel keeps it short",
+          "[sim][queue]") {
   DumbbellConfig c = Base();
   c.buffer_bytes = 250'000;  // 10 BDP: up to 200 ms of queue
   c.duration = absl::Seconds(4);
@@ -120,7 +122,7 @@ TEST_CASE("a deep drop-tail buffer fills and inflates the RTT; CoDel keeps it sh
   CHECK(static_cast<double>(codel.bottleneck_bytes) / codel.capacity_bytes > 0.7);
 }
 
-TEST_CASE("a rate schedule changes the capacity mid-run", "[sim]") {
+TEST_CASE("a rate schedule changes the capacity mid-run", "[sim][timing]") {
   DumbbellConfig c = Base();
   c.duration = absl::Seconds(4);
   c.rate_schedule = {{absl::Seconds(2), 2'000'000}};
@@ -137,7 +139,7 @@ TEST_CASE("a rate schedule changes the capacity mid-run", "[sim]") {
   CHECK(RateAt(c, absl::Seconds(2)) == 2'000'000);
 }
 
-TEST_CASE("flows start and stop at their times and share the bottleneck", "[sim]") {
+TEST_CASE("flows start and stop at their times and share the bottleneck", "[sim][timing]") {
   DumbbellConfig c = Base();
   c.duration = absl::Seconds(4);
   DumbbellFlowConfig late;
@@ -157,7 +159,7 @@ TEST_CASE("flows start and stop at their times and share the bottleneck", "[sim]
   CHECK(r.flows[0].samples.back().t == absl::Seconds(4));
 }
 
-TEST_CASE("ACK aggregation releases ACKs in bursts at period boundaries", "[sim]") {
+TEST_CASE("ACK aggregation releases ACKs in bursts at period boundaries", "[sim][timing]") {
   DumbbellConfig c = Base();
   c.ack_aggregation = absl::Milliseconds(20);
   DumbbellResult r = MustRun(c);
