@@ -150,7 +150,7 @@ void CheckTableSize(uint64_t table) {
         bool setting_ok = true;
         for (const std::string& name : names) {
           INFO(name << " table " << table << " blocked " << blocked << " ack " << ack);
-          const std::vector<HeaderList> lists = LoadQif(name);
+          const std::vector<HeaderList>& lists = LoadQif(name);
           REQUIRE(!lists.empty());
           EncoderConfig config;
           config.max_table_capacity = table;

@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
+#include <map>
 
 #include "tools/qpack/qif.h"
 
@@ -19,8 +19,12 @@ std::string TestdataDir() {
 std::string QifsDir() { return TestdataDir() + "/qifs"; }
 
 std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return std::string();
+  std::string data(static_cast<size_t>(in.tellg()), '\0');
+  in.seekg(0);
+  in.read(&data[0], static_cast<std::streamsize>(data.size()));
+  return in ? data : std::string();
 }
 
 namespace {
@@ -42,11 +46,16 @@ std::vector<std::string> List(const std::string& dir, bool dirs) {
 std::vector<std::string> ListFiles(const std::string& dir) { return List(dir, false); }
 std::vector<std::string> ListDirs(const std::string& dir) { return List(dir, true); }
 
-std::vector<HeaderList> LoadQif(const std::string& name) {
+const std::vector<HeaderList>& LoadQif(const std::string& name) {
+  // Parsed once per process: the decode tests compare dozens of files with the same QIF.
+  static std::map<std::string, std::vector<HeaderList>>* const cache =
+      new std::map<std::string, std::vector<HeaderList>>();
+  auto it = cache->find(name);
+  if (it != cache->end()) return it->second;
   std::string text = ReadFile(QifsDir() + "/qifs/" + name + ".qif");
   if (text.empty()) text = ReadFile(TestdataDir() + "/" + name + ".qif");
   auto lists = tools::qpack::ParseQif(text);
-  return lists.ok() ? *lists : std::vector<HeaderList>();
+  return cache->emplace(name, lists.ok() ? *lists : std::vector<HeaderList>()).first->second;
 }
 
 }  // namespace kite::http3::qpack::testing

@@ -25,7 +25,8 @@ std::vector<std::string> ListFiles(const std::string& dir);
 std::vector<std::string> ListDirs(const std::string& dir);
 
 // The header lists of qifs/<name>.qif, or of testdata/<name>.qif for the RFC examples.
-std::vector<HeaderList> LoadQif(const std::string& name);
+// Cached for the life of the process.
+const std::vector<HeaderList>& LoadQif(const std::string& name);
 
 }  // namespace kite::http3::qpack::testing
 

@@ -37,7 +37,7 @@ std::pair<bool, bool> CheckFile(const std::string& dir, const std::string& file)
   auto name = ParseEncodedFileName(file);
   INFO(dir << "/" << file);
   REQUIRE(name.has_value());
-  const std::vector<HeaderList> expected = LoadQif(name->qif);
+  const std::vector<HeaderList>& expected = LoadQif(name->qif);
   REQUIRE(!expected.empty());
   InteropSettings settings;
   settings.table_size = name->table_size.value_or(4096);

@@ -40,7 +40,7 @@ Totals RoundTrip(const std::vector<std::string>& names, const InteropSettings& s
   for (const std::string& name : names) {
     INFO(name << " table " << settings.table_size << " blocked " << settings.max_blocked << " ack "
               << settings.immediate_ack);
-    const std::vector<HeaderList> lists = LoadQif(name);
+    const std::vector<HeaderList>& lists = LoadQif(name);
     REQUIRE(!lists.empty());
     auto encoded = EncodeLists(lists, settings);
     REQUIRE(encoded.ok());
