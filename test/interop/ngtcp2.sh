@@ -63,7 +63,7 @@ gtls() {
   local name=$1 log=$2
   shift 2
   mkdir -p "$W/$name/dl"
-  timeout 60 gtlsclient --exit-on-all-streams-close --no-quic-dump --no-http-dump \
+  timeout 60 gtlsclient --timeout=10s --exit-on-all-streams-close --no-quic-dump --no-http-dump \
     --download "$W/$name/dl" "$@" >"$log" 2>&1
 }
 url() { echo "https://127.0.0.1:$PORT/$1"; }
@@ -120,7 +120,7 @@ if start_kite $n --0rtt; then
     rc2=$?
     zr=$(ix_qlog zero_rtt "$SQ")
     if [ $rc2 -ne 0 ]; then ix_fail "$A $n" "resumed connection: $(why_rc "$W/$n/client2.log" $rc2)"
-    elif ! same_sha "$W/$n/dl/1k.bin" "$WWW/1k.bin"; then ix_fail "$A $n" "body SHA-256 differs after resumption"
+    elif ! same_sha "$W/$n/dl/1k.bin" "$WWW/1k.bin"; then ix_fail "$A $n" "body SHA-256 differs after resumption ($(stat -c %s "$W/$n/dl/1k.bin" 2>/dev/null || echo no) bytes received; gtlsclient: $(grep -c 'type=0RTT' "$W/$n/client2.log") 0-RTT packets sent, $(grep -o 'Early data was rejected' "$W/$n/client2.log" || echo 'no rejection reported'), last line '$(tail -n 1 "$W/$n/client2.log")'; kite qlog: $zr 0-RTT packets with STREAM frames received)"
     elif ! grep -q "type=0RTT" "$W/$n/client2.log"; then ix_fail "$A $n" "gtlsclient sent no 0-RTT packet (session not resumable with early data)"
     elif grep -q "Early data was rejected" "$W/$n/client2.log"; then ix_fail "$A $n" "gtlsclient: Early data was rejected by server (kite qlog: $zr 0-RTT packets with STREAM frames received)"
     elif [ "$zr" -lt 1 ]; then ix_fail "$A $n" "kite's qlog shows no 0-RTT packet with STREAM frames received"
@@ -268,7 +268,7 @@ n=key-update
 if start_ngtcp2 $n -q; then
   pcap=$W/$n/cap.pcapng
   if ix_capture_start "$pcap" "$PORT"; then
-    kc "$W/$n/client.log" -v --ca "$CERT" --key-update-after 1000 -o "$W/$n/10m.bin" "$(url 10m.bin)"
+    kc "$W/$n/client.log" -v --ca "$CERT" --key-update-after 20 -o "$W/$n/10m.bin" "$(url 10m.bin)"
     rc=$?
     ix_capture_stop
     if [ $rc -ne 0 ]; then ix_fail "$B $n" "kite_client $(why_rc "$W/$n/client.log" $rc)"
