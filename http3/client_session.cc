@@ -16,17 +16,20 @@ ClientSession::ClientSession(quic::Connection* connection, const SessionConfig& 
 ClientSession::ClientSession(quic::Connection* connection, const SessionConfig& config,
                              ClientHandler* handler, std::unique_ptr<FieldSectionCodec> codec)
     : Http3Session(connection, config, std::move(codec)), handler_(handler) {
-  if (!config.resumption_ticket.empty()) {
+  // RFC 9114 §7.2.4.2: a resumed client complies with, and may rely on, the SETTINGS stored
+  // with the ticket until the server's arrive.
+  std::vector<uint8_t> remembered = connection->remembered_application_data();
+  if (remembered.empty() && !config.resumption_ticket.empty()) {
     absl::StatusOr<quic::ResumptionTicket> t =
         quic::DecodeResumptionTicket(absl::MakeConstSpan(config.resumption_ticket));
-    if (t.ok() && !t->application_data.empty()) {
-      absl::StatusOr<Settings> s = ParseSettingsFromTicket(t->application_data);
-      if (s.ok()) {
-        // §7.2.4.2: a 0-RTT client complies with the remembered settings, and may use them.
-        remembered_ = *s;
-        codec_has_peer_settings_ = true;
-        codec_->OnPeerSettings(*s);
-      }
+    if (t.ok()) remembered = std::move(t->application_data);
+  }
+  if (!remembered.empty()) {
+    absl::StatusOr<Settings> s = ParseSettingsFromTicket(remembered);
+    if (s.ok()) {
+      remembered_ = *s;
+      codec_has_peer_settings_ = true;
+      codec_->OnPeerSettings(*s);
     }
   }
 }
@@ -105,15 +108,13 @@ std::vector<std::vector<uint8_t>> ClientSession::TakeResumptionTickets() {
 }
 
 std::vector<uint8_t> ClientSession::AttachSettings(const std::vector<uint8_t>& ticket) const {
-  absl::StatusOr<quic::ResumptionTicket> t =
-      quic::DecodeResumptionTicket(absl::MakeConstSpan(ticket));
-  if (!t.ok()) return ticket;
-  t->application_data = SerializeSettingsForTicket(*peer_settings_);
-  return quic::EncodeResumptionTicket(*t);
+  absl::StatusOr<std::vector<uint8_t>> t =
+      quic::ReplaceTicketApplicationData(ticket, SerializeSettingsForTicket(*peer_settings_));
+  return t.ok() ? *t : ticket;
 }
 
 void ClientSession::OnSessionTicket(const std::vector<uint8_t>& ticket) {
-  // §7.2.4.2: store the server's settings with the ticket; wait for them if need be.
+  // §7.2.4.2: the server's settings go with the ticket; a ticket that came before them waits.
   if (peer_settings_.has_value()) {
     tickets_.push_back(AttachSettings(ticket));
   } else {
@@ -129,6 +130,8 @@ void ClientSession::OnPeerSettings() {
                                     "SETTINGS incompatible with the 0-RTT ones"));
     return;
   }
+  // Tickets from now on carry the settings (the connection stores them in each).
+  conn_->SetResumptionApplicationData(SerializeSettingsForTicket(*peer_settings_));
   for (const std::vector<uint8_t>& t : pending_tickets_) tickets_.push_back(AttachSettings(t));
   pending_tickets_.clear();
 }

@@ -54,8 +54,8 @@ class ClientSession : public Http3Session {
   // §5.2: GOAWAY (a push ID: we never allow pushes, so 0); no new requests.
   void Shutdown(absl::Time now) override;
 
-  // Tickets for a later 0-RTT connection, each carrying the server's SETTINGS. Pass one as
-  // both ConnectionConfig::resumption_session and SessionConfig::resumption_ticket.
+  // Tickets for a later 0-RTT connection (ConnectionConfig::resumption_session), each
+  // carrying the server's SETTINGS; the session on that connection reads them back.
   std::vector<std::vector<uint8_t>> TakeResumptionTickets();
   // The SETTINGS remembered from the ticket, in force until the server's arrive.
   const std::optional<Settings>& remembered_settings() const { return remembered_; }

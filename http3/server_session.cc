@@ -91,11 +91,13 @@ absl::Status ServerSession::OnMessageHeaders(uint64_t stream_id, HeaderList fiel
   RequestStream* s = FindStream(stream_id);
   s->phase = Phase::kBody;
   s->content_length = head->content_length;
-  s->early = !conn_->handshake_complete();
+  // RFC 9114 §10.9: the transport knows whether the stream's data came in 0-RTT packets.
+  s->early = conn_->StreamReceivedInEarlyData(stream_id);
   // RFC 9218 §7.1: a PRIORITY_UPDATE that came first wins over the header (§8).
   auto pending = pending_priorities_.find(stream_id);
   if (pending != pending_priorities_.end()) {
     ApplyPriority(stream_id, pending->second);
+    ++priority_updates_applied_;
     pending_priorities_.erase(pending);
   } else if (std::optional<std::string_view> p = FindField(head->fields, "priority")) {
     if (std::optional<PriorityParams> params = ParsePriorityFieldValue(*p)) {
@@ -167,6 +169,7 @@ absl::Status ServerSession::OnRoleControlFrame(const Frame& frame) {
     if (!params.has_value()) return absl::OkStatus();
     if (FindStream(p->element_id) != nullptr) {
       ApplyPriority(p->element_id, *params);
+      ++priority_updates_applied_;
     } else if (!highest_request_stream_.has_value() ||
                p->element_id > *highest_request_stream_) {
       // Not opened yet: keep it for when it is (bounded; the oldest gives way).

@@ -67,11 +67,12 @@ class ServerSession : public Http3Session {
   // above it are rejected with H3_REQUEST_REJECTED.
   void Shutdown(absl::Time now) override;
 
-  // Whether the request on `stream_id` arrived in 0-RTT. The connection exposes no per-stream
-  // signal, so this is "the handshake was not complete when the request headers arrived".
+  // Whether (some of) the request on `stream_id` arrived in 0-RTT packets.
   bool request_is_early(uint64_t stream_id) const;
   uint64_t requests_rejected() const { return requests_rejected_; }
   uint64_t early_requests_refused() const { return early_refused_; }
+  // PRIORITY_UPDATE frames applied to a request stream (at once or when it opened).
+  uint64_t priority_updates_applied() const { return priority_updates_applied_; }
 
  protected:
   absl::Status OnMessageHeaders(uint64_t stream_id, HeaderList fields) override;
@@ -93,6 +94,7 @@ class ServerSession : public Http3Session {
   std::map<uint64_t, PriorityParams> pending_priorities_;
   uint64_t requests_rejected_ = 0;
   uint64_t early_refused_ = 0;
+  uint64_t priority_updates_applied_ = 0;
 };
 
 }  // namespace kite::http3

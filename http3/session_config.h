@@ -27,8 +27,9 @@ struct SessionConfig {
   bool send_grease = true;
   // Bound on PRIORITY_UPDATE frames kept for request streams not yet opened (RFC 9218 §7.1).
   size_t max_pending_priority_updates = 128;
-  // Client: the ticket passed as ConnectionConfig::resumption_session, as ClientSession
-  // handed it out (it carries the server's SETTINGS for 0-RTT, RFC 9114 §7.2.4.2).
+  // Client, optional: the ticket given as ConnectionConfig::resumption_session. The session
+  // reads the remembered SETTINGS from the connection (remembered_application_data); this is
+  // only consulted when the connection has none.
   std::vector<uint8_t> resumption_ticket;
 
   static Settings DefaultSettings() {

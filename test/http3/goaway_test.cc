@@ -82,7 +82,7 @@ TEST_CASE("client GOAWAY: the client finishes its requests, then closes", "[http
   std::vector<uint64_t> ids;
   for (int i = 0; i < 4; ++i) {
     absl::StatusOr<uint64_t> id =
-        h.client()->SendRequest(Get("/bytes/100000/" + std::to_string(i)), true);
+        h.client()->SendRequest(Get("/bytes/40000/" + std::to_string(i)), true);
     REQUIRE(id.ok());
     ids.push_back(*id);
   }
@@ -91,7 +91,7 @@ TEST_CASE("client GOAWAY: the client finishes its requests, then closes", "[http
   REQUIRE(h.RunUntil([&] { return h.client_connection()->is_closing(); }));
   CHECK(client.completed == 4);
   for (size_t i = 0; i < ids.size(); ++i) {
-    CHECK(client.responses[ids[i]].body == Pattern(100000, i));
+    CHECK(client.responses[ids[i]].body == Pattern(40000, i));
   }
   CHECK(h.client_connection()->close_info()->error_code == ToWire(Http3ErrorCode::kNoError));
   REQUIRE(h.RunUntil([&] { return h.server()->is_closed(); }));

@@ -109,7 +109,7 @@ absl::Status Http3Harness::Connect(ClientHandler* client_handler, ServerHandler*
   client_handler_ = client_handler;
   server_handler_ = server_handler;
   quic::ConnectionConfig cc = options_.client;
-  cc.resumption_session = client_config.resumption_ticket;
+  cc.resumption_session = resumption_ticket;
   absl::StatusOr<std::unique_ptr<quic::Connection>> c = quic::Connection::Connect(
       cc, *client_tls_, PathFor(kClientAddress, kServerAddress), now_, MakeRandom());
   if (!c.ok()) return c.status();

@@ -61,6 +61,8 @@ class Http3Harness {
   const std::vector<std::vector<uint8_t>>& tickets() const { return tickets_; }
 
   SessionConfig client_config;
+  // The client's ConnectionConfig::resumption_session for the next Connect.
+  std::vector<uint8_t> resumption_ticket;
   SessionConfig server_config;
   // Extra work each step (after both sessions pumped).
   std::function<void()> on_step;

@@ -134,7 +134,7 @@ void RunMany(size_t count, size_t in_flight, size_t budget_bytes, uint64_t seed,
 }
 
 TEST_CASE("1000 requests with bodies and trailers over one connection", "[http3][load]") {
-  RunMany(/*count=*/1000, /*in_flight=*/64, /*budget_bytes=*/1'500'000, /*seed=*/11);
+  RunMany(/*count=*/1000, /*in_flight=*/64, /*budget_bytes=*/400'000, /*seed=*/11);
 }
 
 TEST_CASE("300 requests over a lossy, reordering link", "[http3][load]") {
@@ -143,7 +143,7 @@ TEST_CASE("300 requests over a lossy, reordering link", "[http3][load]") {
   opts.link.bandwidth_bps = 50'000'000;
   opts.link.loss_probability = 0.02;
   opts.link.reorder_probability = 0.03;
-  RunMany(/*count=*/300, /*in_flight=*/32, /*budget_bytes=*/600'000, /*seed=*/5, opts);
+  RunMany(/*count=*/200, /*in_flight=*/32, /*budget_bytes=*/200'000, /*seed=*/5, opts);
 }
 
 TEST_CASE("heavy: 5000 requests, 10 MB of bodies", "[http3][load][.heavy]") {

@@ -32,7 +32,7 @@ TEST_CASE("a 0-RTT GET is served early; a 0-RTT POST is answered 425", "[http3][
   PatternServer first_server;
   std::vector<uint8_t> ticket = FirstVisit(h, first_client, first_server);
 
-  h.client_config.resumption_ticket = ticket;
+  h.resumption_ticket = ticket;
   RecordingClient client;
   PatternServer server;
   REQUIRE(h.Connect(&client, &server).ok());
@@ -52,6 +52,7 @@ TEST_CASE("a 0-RTT GET is served early; a 0-RTT POST is answered 425", "[http3][
   REQUIRE(h.RunUntil([&] { return client.completed == 2; }));
 
   CHECK(h.client_connection()->early_data_accepted());
+  INFO("0-RTT packets sent " << h.client_connection()->stats().zero_rtt_packets_sent);
   CHECK(h.client_connection()->stats().zero_rtt_packets_sent > 0);
   const RecordingClient::Response& g = client.responses[*get];
   REQUIRE(g.head.has_value());
@@ -83,7 +84,7 @@ TEST_CASE("a handler that opts in serves an early POST", "[http3][0rtt]") {
   RecordingClient first_client;
   PatternServer first_server;
   std::vector<uint8_t> ticket = FirstVisit(h, first_client, first_server);
-  h.client_config.resumption_ticket = ticket;
+  h.resumption_ticket = ticket;
   RecordingClient client;
   PatternServer server;
   server.accept_early = true;
