@@ -168,6 +168,11 @@ void Http3Session::EnsureLocalStreams() {
     absl::StatusOr<uint64_t> id = conn_->OpenStream(/*bidirectional=*/false);
     if (!id.ok()) return false;  // no stream credit yet (transport parameters pending)
     s.id = *id;
+    // Request streams must never wait behind a response for the control or QPACK streams:
+    // a HEADERS frame blocked on encoder-stream inserts queued after a large response would
+    // stall its whole stream (head-of-line blocking). The transport's scheduler has a control
+    // lane, but the connection does not expose it; urgency 0 is the closest (RFC 9218 §4.1).
+    (void)conn_->SetStreamPriority(*id, 0, false);
     AppendVarInt(type, &s.out);
     return true;
   };
