@@ -137,7 +137,7 @@ TEST_CASE("1000 requests with bodies and trailers over one connection", "[http3]
   RunMany(/*count=*/1000, /*in_flight=*/64, /*budget_bytes=*/400'000, /*seed=*/11);
 }
 
-TEST_CASE("300 requests over a lossy, reordering link", "[http3][load]") {
+TEST_CASE("200 requests over a lossy, reordering link", "[http3][load]") {
   HarnessOptions opts = Http3HarnessOptions();
   opts.link.propagation_delay = absl::Milliseconds(15);
   opts.link.bandwidth_bps = 50'000'000;
