@@ -38,7 +38,7 @@ if ! ix_kite_server_start "$W/server.log" "$PORT" "$WWW" "$W/cert.pem" "$W/key.p
 fi
 
 run_browser() { # OUT
-  timeout 120 node "$HERE/chromium_cdp.js" "$CHROME" "https://localhost:$PORT" /index.html /5m.bin "$MARKER" 90 -- \
+  timeout 120 node "$HERE/chromium_cdp.js" "$CHROME" "https://localhost:$PORT" /index.html /5m.bin "$MARKER" 30 -- \
     --headless=new --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
     --disable-component-update --disable-sync --disable-extensions --user-data-dir="$W/profile" \
     --enable-quic --origin-to-force-quic-on="localhost:$PORT" \
@@ -57,7 +57,8 @@ if [ $rc -ne 0 ] || [ -n "$err" ]; then
 else
   nav=$(field navProtocol)
   marker=$(field marker)
-  if [ "$nav" != h3 ]; then ix_fail "chromium page-h3" "navigation nextHopProtocol is '$nav'"
+  if ! echo "$(field pageContentType)" | grep -qi '^text/html'; then ix_fail "chromium page-h3" "index.html served with content-type '$(field pageContentType)': Chromium treats it as a download and aborts the navigation (net::ERR_ABORTED); the page was re-served through DevTools with text/html so the fetch check could run"
+  elif [ "$nav" != h3 ]; then ix_fail "chromium page-h3" "navigation nextHopProtocol is '$nav'"
   elif [ "$marker" != True ]; then ix_fail "chromium page-h3" "page body does not contain the served marker"
   else ix_pass "chromium page-h3"; fi
   st=$(field status); len=$(field length); sha=$(field sha256); fp=$(field fetchProtocol)

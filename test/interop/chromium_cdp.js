@@ -1,7 +1,7 @@
 // Drives headless Chromium over the DevTools protocol (--remote-debugging-pipe: commands on fd 3,
 // replies on fd 4, NUL-terminated JSON) with no npm package: opens ORIGIN/PAGE, then in the page
 // fetch()es FILE, hashes it with crypto.subtle and reports what it saw as one JSON line:
-//   {"navProtocol":"h3","marker":true,"status":200,"length":N,"sha256":"...","fetchProtocol":"h3",
+//   {"navProtocol":"h3","marker":true,"pageContentType":"text/html","status":200,"length":N,"sha256":"...","fetchProtocol":"h3",
 //    "loadMs":..,"fetchMs":..}
 // or {"error":"..."} (exit status 1).
 // Usage: node chromium_cdp.js CHROMIUM ORIGIN PAGE FILE MARKER TIMEOUT_S -- chromium flags...
@@ -41,6 +41,7 @@ let buf = Buffer.alloc(0);
 let nextId = 0;
 const pending = new Map();
 const waiters = [];
+const listeners = [];
 fromChrome.on('data', (d) => {
   buf = Buffer.concat([buf, d]);
   let i;
@@ -53,6 +54,9 @@ fromChrome.on('data', (d) => {
       if (msg.error) p.reject(new Error(`${p.method}: ${JSON.stringify(msg.error)}`));
       else p.resolve(msg.result);
     } else if (msg.method) {
+      for (const l of listeners) {
+        if (l.method === msg.method) l.fn(msg.params, msg.sessionId);
+      }
       for (const w of waiters.slice()) {
         if (w.method === msg.method && (!w.sessionId || w.sessionId === msg.sessionId)) {
           waiters.splice(waiters.indexOf(w), 1);
@@ -77,6 +81,33 @@ async function main() {
   const { targetId } = await send('Target.createTarget', { url: 'about:blank' });
   const { sessionId } = await send('Target.attachToTarget', { targetId, flatten: true });
   await send('Page.enable', {}, sessionId);
+  // The page must be served as text/html to be rendered (anything else becomes a download and
+  // the navigation is aborted). Record the served Content-Type; when it is not HTML, rewrite it
+  // on its way into the renderer so the fetch() check below can still run from the page.
+  let pageContentType = null;
+  listeners.push({
+    method: 'Fetch.requestPaused',
+    fn: (p, sid) => {
+      const headers = p.responseHeaders || [];
+      const ct = headers.find((h) => h.name.toLowerCase() === 'content-type');
+      pageContentType = ct ? ct.value : '';
+      if (/^text\/html/i.test(pageContentType)) {
+        send('Fetch.continueResponse', { requestId: p.requestId }, sid).catch((e) => process.stderr.write('Fetch.continueResponse: ' + e.message + '\n'));
+      } else {
+        const patched = headers.filter((h) => h.name.toLowerCase() !== 'content-type');
+        patched.push({ name: 'Content-Type', value: 'text/html' });
+        // (Fetch.continueResponse with rewritten headers still ended in a download here, so the
+        // page is fulfilled from the received body instead.)
+        send('Fetch.getResponseBody', { requestId: p.requestId }, sid)
+          .then((b) => send('Fetch.fulfillRequest', {
+            requestId: p.requestId, responseCode: p.responseStatusCode, responseHeaders: patched,
+            body: b.base64Encoded ? b.body : Buffer.from(b.body).toString('base64'),
+          }, sid))
+          .catch((e) => process.stderr.write('Fetch.fulfillRequest: ' + e.message + '\n'));
+      }
+    },
+  });
+  await send('Fetch.enable', { patterns: [{ urlPattern: '*' + pagePath, requestStage: 'Response' }] }, sessionId);
   const loaded = waitEvent('Page.loadEventFired', sessionId);
   const t0 = Date.now();
   const nav = await send('Page.navigate', { url: origin + pagePath }, sessionId);
@@ -107,6 +138,7 @@ async function main() {
   }
   const out = r.result.value;
   out.loadMs = loadMs;
+  out.pageContentType = pageContentType;
   finish(out, 0);
 }
 main().catch((e) => finish({ error: String(e && e.message ? e.message : e) }, 1));

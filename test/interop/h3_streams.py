@@ -112,7 +112,13 @@ def main():
             i = k + ln
         if key[2] == "response" and types[:1] == ["HEADERS"] and "DATA" in types:
             good_response = True
-        shown = ",".join(types[:6]) + (",..(%d)" % len(types) if len(types) > 6 else "")
+        runs = []  # consecutive equal types collapsed: HEADERS,DATAx16
+        for t in types:
+            if runs and runs[-1][0] == t:
+                runs[-1][1] += 1
+            else:
+                runs.append([t, 1])
+        shown = ",".join(t if n == 1 else "%sx%d" % (t, n) for t, n in runs)
         print("%s %d %s %s data_bytes=%d complete=%s" % (key[0], key[1], key[2], shown or "-",
                                                          data_bytes, "yes" if complete else "no"))
     print("headers=%d data=%d streams=%d gaps=%d" % (total_headers, total_data, len(chunks), gaps))
