@@ -224,9 +224,13 @@ void ClientEndpoint::MaybeMigrate() {
 }
 
 void ClientEndpoint::OnReadable(Socket* s) {
-  for (int round = 0; round < 16; ++round) {
+  // One batch per loop turn: the loop's time is read once per turn, and a second batch read in
+  // the same turn (say, a response to what the first one let us send) would carry a stale
+  // arrival time into RTT samples and the timings. The socket stays readable, so the loop
+  // comes straight back.
+  {
     absl::StatusOr<size_t> n = s->socket->Receive(*s->batch);
-    if (!n.ok() || *n == 0) break;
+    if (!n.ok() || *n == 0) return;
     const absl::Time now = loop_->Now();
     s->batch->ForEachDatagram([&](const io::ReceivedDatagram& d) {
       // The connection knows this socket by its bound address, not the PKTINFO one.
