@@ -1,6 +1,7 @@
 // A kite client and server Connection talking over real UDP sockets on loopback, through the
 // I/O layer: epoll loop (system clock), recvmmsg/GRO into pool buffers, ConnectionIdRouter
 // dispatch, ConnectionDriver and TransmitBatcher (sendmmsg/GSO, ECN marks from the connection).
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <memory>
@@ -9,14 +10,18 @@
 #include <vector>
 
 #include "buffers/packet_pool.h"
+#include "quic/codec/data_writer.h"
 #include "quic/codec/packet_header.h"
 #include "quic/connection/connection.h"
+#include "quic/io/address_token.h"
 #include "quic/io/connection_driver.h"
 #include "quic/io/connection_id_router.h"
 #include "quic/io/event_loop.h"
 #include "quic/io/sockaddr.h"
 #include "quic/io/transmit_batcher.h"
 #include "quic/io/udp_socket.h"
+#include "tls/quic_version.h"
+#include "tls/retry_integrity.h"
 #include "tls/self_signed_certificate.h"
 #include "tls/tls_context.h"
 
@@ -43,7 +48,14 @@ struct Endpoint {
 
 class LoopbackPair {
  public:
-  absl::Status Init(bool ipv6, uint32_t version) {
+  absl::Status Init(bool ipv6, uint32_t version, bool retry = false) {
+    retry_ = retry;
+    AddressTokenKey key;
+    key.id = 7;
+    key.key.fill(0x42);
+    auto codec = AddressTokenCodec::Create(key);
+    if (!codec.ok()) return codec.status();
+    tokens_ = std::make_unique<AddressTokenCodec>(std::move(*codec));
     tls::SelfSignedOptions so;
     so.dns_names = {"localhost"};
     auto cert = tls::GenerateSelfSignedCertificate(so);
@@ -128,6 +140,8 @@ class LoopbackPair {
     SyncRoutes();
   }
   uint64_t stateless_replies() const { return stateless_replies_; }
+  uint64_t retries_sent() const { return retries_sent_; }
+  uint64_t bad_tokens() const { return bad_tokens_; }
   uint64_t server_datagrams() const { return server_datagrams_; }
   uint64_t gro_trains() const { return gro_trains_; }
   size_t server_ecn_marked() const { return server_ecn_marked_; }
@@ -161,8 +175,23 @@ class LoopbackPair {
             if (server_.connection) break;  // one connection in this test
             auto header = ParsePacketHeader(d.data, router_->config().cid_format.length);
             if (!header.ok()) break;
+            std::optional<ConnectionId> odcid, retry_scid;
+            if (retry_) {
+              // RFC 9000 §8.1.2: validate the address with a Retry before keeping any state.
+              if (header->token.empty()) {
+                SendRetry(*header, d);
+                break;
+              }
+              auto valid = tokens_->Validate(header->token, d.path.remote, loop_->Now());
+              if (!valid.ok() || valid->kind != AddressTokenKind::kRetry) {
+                ++bad_tokens_;
+                break;
+              }
+              odcid = valid->original_dcid;
+              retry_scid = header->dcid;  // the client now writes to our Retry's SCID
+            }
             auto conn = Connection::Accept(config_, *server_tls_, *header, d.path, loop_->Now(),
-                                           SeededRandom(2));
+                                           SeededRandom(2), odcid, retry_scid);
             if (!conn.ok()) break;
             server_.connection = std::move(*conn);
             server_.driver = std::make_unique<ConnectionDriver<Connection>>(
@@ -189,6 +218,29 @@ class LoopbackPair {
     FlushServer();
   }
 
+  void SendRetry(const PacketHeader& initial, const ReceivedDatagram& d) {
+    Bytes token(kMaxAddressTokenSize);
+    auto len = tokens_->IssueRetryToken(d.path.remote, initial.dcid, loop_->Now(), random_,
+                                        absl::MakeSpan(token));
+    if (!len.ok()) return;
+    token.resize(*len);
+    // A Retry SCID in the router's format, so the client's next Initial is steered here.
+    ConnectionId scid = router_->NewConnectionId(random_);
+    Bytes packet(512);
+    DataWriter w(absl::MakeSpan(packet));
+    if (!WriteRetryPacketWithoutTag(w, initial.version, initial.scid, scid, token, 0)) return;
+    size_t n = w.length();
+    auto tag = tls::ComputeRetryIntegrityTag(
+        initial.version == kQuicVersion2 ? tls::QuicVersion::kV2 : tls::QuicVersion::kV1,
+        initial.dcid.span(), absl::MakeConstSpan(packet.data(), n));
+    if (!tag.ok()) return;
+    std::copy(tag->begin(), tag->end(), packet.begin() + n);
+    OutgoingDatagram out;
+    out.data = absl::MakeConstSpan(packet.data(), n + tag->size());
+    out.path.remote = d.path.remote;
+    if (server_.socket->Send({&out, 1}).ok()) ++retries_sent_;
+  }
+
   void OnClientReadable() {
     for (;;) {
       absl::StatusOr<size_t> n = client_.socket->Receive(*client_.batch);
@@ -211,6 +263,10 @@ class LoopbackPair {
   Bytes reply_ = Bytes(1500);
   RandomBytes random_ = SeededRandom(3);
   uint64_t stateless_replies_ = 0;
+  bool retry_ = false;
+  std::unique_ptr<AddressTokenCodec> tokens_;
+  uint64_t retries_sent_ = 0;
+  uint64_t bad_tokens_ = 0;
   uint64_t server_datagrams_ = 0;
   uint64_t gro_trains_ = 0;
   size_t server_ecn_marked_ = 0;
@@ -221,16 +277,22 @@ TEST_CASE("Client and server connections handshake and transfer over UDP loopbac
   struct Case {
     bool ipv6;
     uint32_t version;
+    bool retry;
   };
-  for (Case c : {Case{false, kQuicVersion1}, Case{true, kQuicVersion2}}) {
-    DYNAMIC_SECTION((c.ipv6 ? "IPv6" : "IPv4") << " version " << c.version) {
+  for (Case c : {Case{false, kQuicVersion1, false}, Case{true, kQuicVersion2, false},
+                 Case{false, kQuicVersion2, true}, Case{true, kQuicVersion1, true}}) {
+    DYNAMIC_SECTION((c.ipv6 ? "IPv6" : "IPv4") << " version " << c.version
+                                                << (c.retry ? " with Retry" : "")) {
       LoopbackPair pair;
-      REQUIRE(pair.Init(c.ipv6, c.version).ok());
+      REQUIRE(pair.Init(c.ipv6, c.version, c.retry).ok());
       REQUIRE(pair.RunUntil([&] {
         return pair.server() != nullptr && pair.client()->handshake_complete() &&
                pair.server()->handshake_complete();
       }));
       CHECK(pair.client()->version() == c.version);
+      // With Retry: one Retry, and the token it carried validated (RFC 9000 §8.1.2, §7.3).
+      CHECK(pair.retries_sent() == (c.retry ? 1u : 0u));
+      CHECK(pair.bad_tokens() == 0);
       CHECK(pair.client()->alpn() == "kite-io-test");
 
       // 300 KB from client to server on one stream: many full datagrams, sent as GSO trains.
