@@ -356,6 +356,9 @@ absl::Status Connection::OnPeerTransportParameters() {
   cids_.SetPeerActiveConnectionIdLimit(p.active_connection_id_limit);
   peer_params_ = std::move(p);
   have_peer_params_ = true;
+  // Streams that ran into the (until now zero) limits may send again.
+  for (uint64_t id : flow_blocked_streams_) scheduler_.MarkReady(id);
+  flow_blocked_streams_.clear();
   return absl::OkStatus();
 }
 
@@ -1054,9 +1057,19 @@ absl::Status Connection::OnCryptoFrame(absl::Time now, EncryptionLevel level,
 
 absl::Status Connection::DriveTls() {
   if (state_ != State::kOpen) return absl::OkStatus();
-  if (!handshake_complete_ && tls_->handshake_complete()) {
+  // A server knows the client's transport parameters once it has read the ClientHello; it needs
+  // them before the handshake completes to send 0.5-RTT data (responses to 0-RTT requests)
+  // within the client's stream and flow-control limits (RFC 9000 §7.4).
+  if (perspective_ == Perspective::kServer && !have_peer_params_ &&
+      !tls_->peer_transport_params().empty()) {
     absl::Status st = OnPeerTransportParameters();
     if (!st.ok()) return st;
+  }
+  if (!handshake_complete_ && tls_->handshake_complete()) {
+    if (!have_peer_params_) {
+      absl::Status st = OnPeerTransportParameters();
+      if (!st.ok()) return st;
+    }
     OnHandshakeCompleteInternal(now_);
   }
   // Keys may have arrived: retry buffered packets (RFC 9001 §5.7).

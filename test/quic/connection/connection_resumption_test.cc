@@ -145,3 +145,41 @@ TEST_CASE("a garbage ticket falls back to a full handshake", "[connection][0rtt]
 
 }  // namespace
 }  // namespace kite::quic::test
+
+namespace kite::quic::test {
+namespace {
+
+TEST_CASE("the server answers a 0-RTT request in 0.5-RTT, within the client's limits",
+          "[connection][0rtt]") {
+  size_t zero_rtt_seen = 0;
+  ConnectionHarness h(Options(&zero_rtt_seen));
+  REQUIRE(h.Init().ok());
+  std::vector<uint8_t> ticket = FirstConnection(h);
+  h.options().client.resumption_session = ticket;
+  REQUIRE(h.Connect().ok());
+  absl::StatusOr<uint64_t> id = h.client()->OpenStream(true);
+  REQUIRE(id.ok());
+  REQUIRE(h.client()->WriteStream(*id, absl::MakeConstSpan(Pattern(200, 1)), true).ok());
+  std::vector<uint8_t> response = Pattern(40000, 2);
+  bool answered_early = false;
+  h.on_server_event = [&](Connection& c, const ConnectionEvent& ev) {
+    if (ev.type != ConnectionEvent::Type::kStreamOpened || ev.stream_id != *id) return;
+    // Before the client's Finished: the answer goes out in 1-RTT packets at once (0.5-RTT).
+    answered_early = !c.handshake_complete();
+    REQUIRE(c.WriteStream(ev.stream_id, absl::MakeConstSpan(response), true).ok());
+  };
+  StreamCollector client_sink;
+  h.on_client_event = [&](Connection& c, const ConnectionEvent& ev) { client_sink.OnEvent(c, ev); };
+  REQUIRE(h.RunUntil([&] {
+    const StreamCollector::Received* r = client_sink.Get(*id);
+    return r != nullptr && r->fin;
+  }));
+  CHECK(answered_early);
+  CHECK(h.client()->early_data_accepted());
+  CHECK(client_sink.Get(*id)->bytes == response);
+  // The server knew the client's limits when it answered: it never reported itself blocked.
+  CHECK(h.server()->streams().PendingDataBlocked() == std::nullopt);
+}
+
+}  // namespace
+}  // namespace kite::quic::test
