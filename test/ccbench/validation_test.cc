@@ -208,7 +208,7 @@ TEST_CASE("CUBIC window growth follows the RFC 9438 response function", "[valida
   std::nth_element(errors.begin(), errors.begin() + errors.size() / 2, errors.end());
   double median = errors[errors.size() / 2];
   bool pass = median <= 0.10;
-  Report(row, "median |cwnd - W(t)| / W(t) = " + F(100 * median, 1) + "% over " +
+  Report(row, "median relative error of cwnd vs W(t): " + F(100 * median, 1) + "% over " +
                   std::to_string(epochs - 1) + " epochs",
          reference, "<= 10%", pass);
   TOLERANCE_CHECK(median <= 0.10);
