@@ -241,6 +241,9 @@ absl::Status Connection::InitServer(tls::TlsServerContext& tls, const PacketHead
   std::vector<uint8_t> early_context = std::move(*context);
   early_context.push_back(static_cast<uint8_t>(version_ >> 24));
   early_context.push_back(static_cast<uint8_t>(version_));
+  // RFC 9114 §7.2.4.2: the application's own 0-RTT-relevant state (HTTP/3 SETTINGS) too.
+  early_context.insert(early_context.end(), config_.early_data_application_context.begin(),
+                       config_.early_data_application_context.end());
   absl::StatusOr<std::unique_ptr<tls::QuicTls>> t =
       tls::QuicTls::CreateServer(tls, this, std::move(*tp), std::move(early_context));
   if (!t.ok()) return t.status();
@@ -832,7 +835,12 @@ absl::Status Connection::OnFrame(absl::Time now, PacketType type, PacketNumberSp
   }
   if (const auto* f = std::get_if<MaxDataFrame>(&frame)) {
     streams_->OnMaxData(f->maximum_data);
-    for (uint64_t id : flow_blocked_streams_) scheduler_.MarkReady(id);
+    for (uint64_t id : flow_blocked_streams_) {
+      scheduler_.MarkReady(id);
+      ConnectionEvent ev{ConnectionEvent::Type::kStreamWritable};
+      ev.stream_id = id;
+      Emit(std::move(ev));
+    }
     flow_blocked_streams_.clear();
     return absl::OkStatus();
   }
@@ -841,6 +849,11 @@ absl::Status Connection::OnFrame(absl::Time now, PacketType type, PacketNumberSp
     if (!st.ok()) return st;
     Stream* s = streams_->GetStream(f->stream_id);
     if (s != nullptr && s->HasDataToSend()) scheduler_.MarkReady(f->stream_id);
+    if (s != nullptr && flow_blocked_streams_.erase(f->stream_id) > 0) {
+      ConnectionEvent ev{ConnectionEvent::Type::kStreamWritable};
+      ev.stream_id = f->stream_id;
+      Emit(std::move(ev));
+    }
     return absl::OkStatus();
   }
   if (const auto* f = std::get_if<MaxStreamsFrame>(&frame)) {
@@ -977,14 +990,14 @@ void Connection::HandleAcked(absl::Time now, PacketNumberSpace sp, const SentPac
   s.acks->OnPacketAcked(pn);
   for (const SentStreamRange& r : rec.streams) {
     streams_->OnStreamChunkAcked(r.stream_id, r.offset, r.length, r.fin);
-    streams_->MaybeReleaseStream(r.stream_id);
+    ReleaseStreamIfDone(r.stream_id);
   }
   for (const SentCryptoRange& c : rec.crypto) {
     crypto_[static_cast<int>(rec.level)].send.OnAcked(c.offset, c.length, false);
   }
   for (const SentStreamControlFrame& c : rec.stream_controls) {
     streams_->OnStreamControlFrameAcked(c.stream_id, ToStreamControlFrame(c.kind));
-    streams_->MaybeReleaseStream(c.stream_id);
+    ReleaseStreamIfDone(c.stream_id);
   }
   if (rec.level == EncryptionLevel::kApplication) {
     if (rec.key_phase == app_keys_.key_phase) app_keys_.update_acknowledged = true;
@@ -1142,6 +1155,11 @@ absl::Status Connection::OnStreamFrame(absl::Time now, const StreamFrame& f) {
   if (!st.ok()) return st;
   readable_streams_.insert(f.stream_id);
   return absl::OkStatus();
+}
+
+void Connection::ReleaseStreamIfDone(uint64_t stream_id) {
+  // A finished stream leaves the scheduler too, or every request would leave an entry behind.
+  if (streams_->MaybeReleaseStream(stream_id)) scheduler_.Unregister(stream_id);
 }
 
 void Connection::EmitStreamEvents() {
@@ -1564,7 +1582,11 @@ size_t Connection::BuildPacket(absl::Time now, EncryptionLevel level, absl::Span
           sf.fin = chunk->fin;
           note(sf);
         }
-        if (!st->HasDataToSend()) scheduler_.MarkBlocked(id);
+        if (!st->HasDataToSend()) {
+          scheduler_.MarkBlocked(id);
+          // Out of credit with data left: MAX_DATA / MAX_STREAM_DATA will wake it.
+          if (st->send_buffer().HasDataToSend()) flow_blocked_streams_.insert(id);
+        }
       }
     }
     // 7. A PING when a probe or keep-alive needs an ack-eliciting packet.
@@ -2012,7 +2034,7 @@ absl::StatusOr<size_t> Connection::ReadStream(uint64_t stream_id, uint8_t* dst, 
   if (s == nullptr) return absl::NotFoundError("no such stream");
   size_t n = s->Read(dst, max, now_, recovery_->rtt().smoothed_rtt());
   *fin = s->IsReadFinished();
-  if (*fin) streams_->MaybeReleaseStream(stream_id);
+  if (*fin) ReleaseStreamIfDone(stream_id);
   return n;
 }
 

@@ -286,6 +286,7 @@ class Connection : public tls::QuicTlsVisitor {
   absl::Duration IdleTimeout() const;
   void Emit(ConnectionEvent event) { events_.push_back(std::move(event)); }
   void EmitStreamEvents();
+  void ReleaseStreamIfDone(uint64_t stream_id);
   // Tells the observer about recovery metrics and a congestion state change, if any.
   void ReportRecoveryState(absl::Time now);
 

@@ -55,6 +55,11 @@ struct ConnectionConfig {
   // when the TLS context allows early data.
   std::vector<uint8_t> resumption_session;
 
+  // Server only: application state that 0-RTT depends on (e.g. the HTTP/3 SETTINGS,
+  // RFC 9114 §7.2.4.2). It joins the TLS early-data context, so a ticket issued under other
+  // values makes the server refuse 0-RTT.
+  std::vector<uint8_t> early_data_application_context;
+
   // Optional; must outlive the connection.
   ConnectionObserver* observer = nullptr;
 };

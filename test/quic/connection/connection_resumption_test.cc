@@ -183,3 +183,28 @@ TEST_CASE("the server answers a 0-RTT request in 0.5-RTT, within the client's li
 
 }  // namespace
 }  // namespace kite::quic::test
+
+namespace kite::quic::test {
+namespace {
+
+TEST_CASE("changed application state in the early-data context makes the server refuse 0-RTT",
+          "[connection][0rtt]") {
+  size_t zero_rtt_seen = 0;
+  ConnectionHarness h(Options(&zero_rtt_seen));
+  h.options().server.early_data_application_context = {0x01, 0x40, 0x00};  // "SETTINGS" v1
+  REQUIRE(h.Init().ok());
+  std::vector<uint8_t> ticket = FirstConnection(h);
+  SECTION("same application state: accepted") {
+    ZeroRttRun run = ResumeWithData(h, ticket, Pattern(100, 1), &zero_rtt_seen);
+    CHECK(run.accepted);
+  }
+  SECTION("different application state: rejected") {
+    h.options().server.early_data_application_context = {0x01, 0x20, 0x00};
+    ZeroRttRun run = ResumeWithData(h, ticket, Pattern(100, 1), &zero_rtt_seen);
+    CHECK_FALSE(run.accepted);
+    CHECK(run.received == Pattern(100, 1));
+  }
+}
+
+}  // namespace
+}  // namespace kite::quic::test

@@ -92,6 +92,19 @@ TEST_CASE("a reader that does not read stalls the sender at the window", "[conne
         (32u << 10));
   CHECK(h.client()->StreamBufferedBytes(*id) >= 200000 - (32u << 10));
   CHECK_FALSE(h.client()->is_closing());
+  // Once the server reads, credit returns and the client hears its stream is writable again.
+  StreamCollector sink;
+  h.on_server_event = [&](Connection& c, const ConnectionEvent& ev) { sink.OnEvent(c, ev); };
+  sink.OnEvent(*h.server(), ConnectionEvent{ConnectionEvent::Type::kStreamReadable});
+  ConnectionEvent readable{ConnectionEvent::Type::kStreamReadable};
+  readable.stream_id = *id;
+  sink.OnEvent(*h.server(), readable);
+  REQUIRE(h.RunUntil([&] { return sink.Get(*id) != nullptr && sink.Get(*id)->fin; }));
+  bool writable = false;
+  for (const ConnectionEvent& e : h.client_events()) {
+    if (e.type == ConnectionEvent::Type::kStreamWritable && e.stream_id == *id) writable = true;
+  }
+  CHECK(writable);
 }
 
 TEST_CASE("RESET_STREAM and STOP_SENDING reach the peer with their codes",
