@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "http3/endpoint/bytes_pattern.h"
+#include "http3/endpoint/content_type.h"
 
 namespace kite::http3 {
 
@@ -146,7 +147,7 @@ void FileServerHandler::Respond(ServerSession& session, uint64_t stream_id, Exch
   ex.source = Exchange::Source::kFile;
   ex.remaining = head ? 0 : static_cast<uint64_t>(sb.st_size);
   absl::Status st = session.SendResponseHeaders(
-      stream_id, ResponseFields(200, static_cast<uint64_t>(sb.st_size), "application/octet-stream"),
+      stream_id, ResponseFields(200, static_cast<uint64_t>(sb.st_size), ContentTypeForPath(file)),
       ex.remaining == 0);
   if (!st.ok() || ex.remaining == 0) return Finish(stream_id);
   Produce(session, stream_id);
