@@ -152,11 +152,10 @@ absl::Status ServerEndpoint::Init() {
 
 ServerEndpoint::~ServerEndpoint() {
   if (socket_ != nullptr) (void)loop_->UnwatchFd(socket_->fd());
-  for (auto& [h, c] : connections_) {
-    if (c->timer != io::kInvalidTimerId) loop_->RemoveTimer(c->timer);
-    if (c->qlog != nullptr) c->qlog->Flush();
-  }
-  connections_.clear();
+  std::vector<uint64_t> handles;
+  for (auto& [h, c] : connections_) handles.push_back(h);
+  // Still closing or draining: logged and freed as if their time had come.
+  for (uint64_t h : handles) Remove(h);
 }
 
 quic::RandomBytes ServerEndpoint::ConnectionRandom() {

@@ -486,8 +486,10 @@ int Main(int argc, char** argv) {
     const http3::FetchResult& r = c.result(i);
     if (outs[i] != nullptr && outs[i] != stdout) std::fclose(outs[i]);
     if (r.failed || !r.done) {
-      std::fprintf(stderr, "kite_client: %s: %s\n", urls[i].text.c_str(),
-                   r.error.empty() ? "no response" : r.error.c_str());
+      std::fprintf(stderr, "kite_client: %s: %s%s%s\n", urls[i].text.c_str(),
+                   r.error.empty() ? "no response" : r.error.c_str(),
+                   summary.close_reason.empty() ? "" : "; connection close: ",
+                   summary.close_reason.c_str());
       rc = 1;
       continue;
     }

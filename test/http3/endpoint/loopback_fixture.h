@@ -43,8 +43,9 @@ class Loopback {
   std::unique_ptr<quic::io::EventLoop> loop_;
   std::unique_ptr<tls::TlsServerContext> server_tls_;
   std::unique_ptr<tls::TlsClientContext> client_tls_;
-  std::unique_ptr<ServerEndpoint> server_;
+  // Before the server: its destructor logs the connections still open.
   std::vector<std::string> log_;
+  std::unique_ptr<ServerEndpoint> server_;
 };
 
 // SHA-256 of `n` bytes of the /bytes pattern.
