@@ -235,33 +235,31 @@ std::vector<SentPacket> LossDetection::DetectAndRemoveLostPackets(
 
 void LossDetection::RememberLost(SpaceState& st, const SentPacket& p, absl::Time now) {
   // Bounded both in count and in age: a packet acknowledged later than a few RTTs after being
-  // declared lost says little about the loss signal.
+  // declared lost says little about the loss signal. The oldest packet numbers go first.
   const absl::Duration horizon = 4 * std::max(rtt_.smoothed_rtt(), config_.granularity);
   while (!st.recently_lost.empty() &&
          (st.recently_lost.size() >= kMaxRememberedLostPackets ||
-          st.recently_lost.front().second + horizon < now)) {
-    st.recently_lost.pop_front();
+          st.recently_lost.begin()->second + horizon < now)) {
+    st.recently_lost.erase(st.recently_lost.begin());
   }
-  st.recently_lost.emplace_back(p.packet_number, p.time_sent);
+  st.recently_lost.emplace(p.packet_number, p.time_sent);
 }
 
 void LossDetection::CheckSpuriousLosses(SpaceState& st, const AckRanges& ack, absl::Time now) {
   if (st.recently_lost.empty()) return;
-  for (auto it = st.recently_lost.begin(); it != st.recently_lost.end();) {
-    bool acked = false;
-    for (const PacketRange& r : ack.ranges) {
-      if (it->first >= r.smallest && it->first <= r.largest) {
-        acked = true;
-        break;
-      }
-    }
-    if (acked) {
+  const uint64_t lowest_lost = st.recently_lost.begin()->first;
+  const uint64_t highest_lost = st.recently_lost.rbegin()->first;
+  // Ranges are in descending order: stop once they fall below every remembered packet.
+  for (const PacketRange& r : ack.ranges) {
+    if (r.largest < lowest_lost) break;
+    if (r.smallest > highest_lost) continue;
+    auto it = st.recently_lost.lower_bound(r.smallest);
+    while (it != st.recently_lost.end() && it->first <= r.largest) {
       controller_->OnSpuriousLoss(it->first, it->second, now);
       ++spurious_losses_;
       it = st.recently_lost.erase(it);
-    } else {
-      ++it;
     }
+    if (st.recently_lost.empty()) return;
   }
 }
 

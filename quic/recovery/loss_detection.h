@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/btree_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "congestion/congestion_controller.h"
@@ -154,7 +155,8 @@ class LossDetection {
     bool discarded = false;
     // In-flight packets declared lost, kept a while so a late ACK can reveal a spurious loss
     // (RFC 9002 §6.1.2 notes losses may be spurious; RFC 9438 §4.9 undoes their reduction).
-    std::deque<std::pair<uint64_t, absl::Time>> recently_lost;
+    // Packet number -> send time, ordered so an ACK range finds its members in O(log n).
+    absl::btree_map<uint64_t, absl::Time> recently_lost;
   };
   void RememberLost(SpaceState& st, const SentPacket& p, absl::Time now);
   void CheckSpuriousLosses(SpaceState& st, const AckRanges& ack, absl::Time now);
