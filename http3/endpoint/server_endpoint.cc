@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "http3/endpoint/connection_summary.h"
 #include "http3/endpoint/secure_random.h"
+#include "http3/settings.h"
 #include "quic/codec/data_writer.h"
 #include "quic/codec/packet_header.h"
 #include "quic/qlog/directory_sink.h"
@@ -273,6 +274,8 @@ void ServerEndpoint::Accept(const io::ReceivedDatagram& d) {
   // Speak the version the client chose (both are ours: the router sent Version Negotiation
   // for anything else).
   config.version = h->version;
+  // RFC 9114 §7.2.4.2: 0-RTT is only accepted under the SETTINGS the ticket was issued with.
+  config.early_data_application_context = SerializeSettingsForTicket(options_.session.settings);
   if (!options_.qlog_dir.empty()) {
     c->qlog_sink = std::make_unique<quic::qlog::DirectorySink>(options_.qlog_dir);
     quic::qlog::QlogOptions qo;
