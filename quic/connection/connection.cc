@@ -124,13 +124,11 @@ Connection::Connection(const ConnectionConfig& config, Perspective perspective,
   // A legitimate sender on a lossy path can leave one gap per lost packet across the whole
   // receive window, so the bound on out-of-order fragments scales with the window (about one
   // per KiB); tiny-frame abuse still hits it.
+  const uint64_t largest_stream_window =
+      std::max({config_.max_stream_receive_window, config_.initial_max_stream_data_bidi_local,
+                config_.initial_max_stream_data_bidi_remote, config_.initial_max_stream_data_uni});
   limits.max_recv_fragments_per_stream = std::max<size_t>(
-      RecvBuffer::kDefaultMaxFragments,
-      static_cast<size_t>(std::max(config_.max_stream_receive_window,
-                                   std::max(config_.initial_max_stream_data_bidi_local,
-                                            std::max(config_.initial_max_stream_data_bidi_remote,
-                                                     config_.initial_max_stream_data_uni))) /
-                          1024));
+      RecvBuffer::kDefaultMaxFragments, static_cast<size_t>(largest_stream_window / 1024));
   streams_ = std::make_unique<StreamManager>(perspective_, limits);
 }
 

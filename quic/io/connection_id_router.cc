@@ -20,7 +20,7 @@ absl::StatusOr<ConnectionIdRouter> ConnectionIdRouter::Create(const RouterConfig
     return absl::InvalidArgumentError("version list empty or too long");
   }
   for (uint32_t v : config.versions) {
-    if (!IsSupportedVersion(v)) return absl::InvalidArgumentError("version not implemented");
+    if (!IsSupportedVersion(v)) return absl::InvalidArgumentError("router configured with a QUIC version kite does not speak");
   }
   absl::StatusOr<StatelessResetter> resetter =
       StatelessResetter::Create(config.stateless_reset_key);
