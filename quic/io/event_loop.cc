@@ -281,11 +281,38 @@ size_t EventLoop::RunPosted() {
   return n;
 }
 
+// Waits for readiness at most `wait` (InfiniteDuration: no limit). Pacing asks for waits of tens
+// of microseconds, so the timeout is passed in nanoseconds (epoll_pwait2, Linux 5.11): with
+// epoll_wait's milliseconds, every pacing gap would stretch to a whole millisecond and cap a
+// paced sender at one burst per millisecond. Kernels without epoll_pwait2 get the millisecond
+// wait, rounded up (waking before the deadline would just spin another iteration).
+int EventLoop::Wait(absl::Duration wait) {
+  const bool infinite = wait == absl::InfiniteDuration();
+  if (!infinite && wait > absl::Hours(1)) wait = absl::Hours(1);
+  int n;
+  if (has_epoll_pwait2_) {
+    timespec ts = absl::ToTimespec(infinite ? absl::ZeroDuration() : wait);
+    do {
+      n = epoll_pwait2(epoll_fd_, events_.data(), static_cast<int>(events_.size()),
+                       infinite ? nullptr : &ts, nullptr);
+    } while (n < 0 && errno == EINTR);
+    if (n >= 0 || errno != ENOSYS) return n < 0 ? 0 : n;
+    has_epoll_pwait2_ = false;
+  }
+  int timeout_ms = -1;
+  if (!infinite) {
+    timeout_ms = static_cast<int>(absl::ToInt64Milliseconds(absl::Ceil(wait, absl::Milliseconds(1))));
+  }
+  do {
+    n = epoll_wait(epoll_fd_, events_.data(), static_cast<int>(events_.size()), timeout_ms);
+  } while (n < 0 && errno == EINTR);
+  return n < 0 ? 0 : n;
+}
+
 // --- Running ---
 
 size_t EventLoop::RunOnce(absl::Duration max_wait) {
   now_ = clock_->Now();
-  int timeout_ms = -1;
   absl::Duration wait = max_wait;
   if (!heap_.empty()) {
     absl::Duration until = timers_[heap_[0]].deadline - now_;
@@ -295,18 +322,10 @@ size_t EventLoop::RunOnce(absl::Duration max_wait) {
     absl::MutexLock lock(&posted_mutex_);
     if (!posted_.empty()) wait = absl::ZeroDuration();
   }
-  if (stop_.load(std::memory_order_acquire) || wait <= absl::ZeroDuration()) {
-    timeout_ms = 0;
-  } else if (wait != absl::InfiniteDuration()) {
-    // Round up: waking before the deadline would just spin another iteration.
-    int64_t ms = absl::ToInt64Milliseconds(absl::Ceil(wait, absl::Milliseconds(1)));
-    timeout_ms = ms > 1000 * 3600 ? 1000 * 3600 : static_cast<int>(ms);
+  if (stop_.load(std::memory_order_acquire) || wait < absl::ZeroDuration()) {
+    wait = absl::ZeroDuration();
   }
-
-  int n;
-  do {
-    n = epoll_wait(epoll_fd_, events_.data(), static_cast<int>(events_.size()), timeout_ms);
-  } while (n < 0 && errno == EINTR);
+  const int n = Wait(wait);
   now_ = clock_->Now();
 
   size_t ran = 0;

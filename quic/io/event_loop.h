@@ -122,10 +122,13 @@ class EventLoop {
   size_t FireTimers();
   size_t RunPosted();
   void DrainEventFd();
+  // epoll with a timeout of `wait` (>= 0, or InfiniteDuration); returns the ready count.
+  int Wait(absl::Duration wait);
 
   Clock* clock_;
   int epoll_fd_;
   int event_fd_;
+  bool has_epoll_pwait2_ = true;  // cleared on the first ENOSYS
   absl::Time now_;
   std::atomic<bool> stop_{false};
 
