@@ -11,6 +11,8 @@ struct Registry {
   std::mutex mu;
   // std::less<> allows lookup by string_view without building a std::string.
   std::map<std::string, ControllerFactory, std::less<>> factories;
+  // alias -> target name; resolved at lookup, so an alias may precede its target.
+  std::map<std::string, std::string, std::less<>> aliases;
 };
 
 // Constructed on first use: registrars in other translation units run during static
@@ -26,7 +28,16 @@ bool RegisterController(std::string name, ControllerFactory factory) {
   if (name.empty() || !factory) return false;
   Registry& r = GetRegistry();
   std::lock_guard<std::mutex> lock(r.mu);
+  if (r.aliases.count(name) > 0) return false;
   return r.factories.emplace(std::move(name), std::move(factory)).second;
+}
+
+bool RegisterControllerAlias(std::string alias, std::string target) {
+  if (alias.empty() || target.empty() || alias == target) return false;
+  Registry& r = GetRegistry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  if (r.factories.count(alias) > 0) return false;
+  return r.aliases.emplace(std::move(alias), std::move(target)).second;
 }
 
 std::unique_ptr<CongestionController> CreateController(std::string_view name,
@@ -35,11 +46,20 @@ std::unique_ptr<CongestionController> CreateController(std::string_view name,
   {
     Registry& r = GetRegistry();
     std::lock_guard<std::mutex> lock(r.mu);
+    // One level only: an alias names a controller, never another alias.
+    if (auto a = r.aliases.find(name); a != r.aliases.end()) name = a->second;
     auto it = r.factories.find(name);
     if (it == r.factories.end()) return nullptr;
     factory = it->second;
   }
   return factory(params);
+}
+
+bool IsRegisteredController(std::string_view name) {
+  Registry& r = GetRegistry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  if (auto a = r.aliases.find(name); a != r.aliases.end()) name = a->second;
+  return r.factories.find(name) != r.factories.end();
 }
 
 std::vector<std::string> RegisteredControllers() {
@@ -49,6 +69,12 @@ std::vector<std::string> RegisteredControllers() {
   names.reserve(r.factories.size());
   for (const auto& entry : r.factories) names.push_back(entry.first);
   return names;
+}
+
+std::vector<std::pair<std::string, std::string>> ControllerAliases() {
+  Registry& r = GetRegistry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  return {r.aliases.begin(), r.aliases.end()};
 }
 
 }  // namespace kite::congestion

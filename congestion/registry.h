@@ -25,12 +25,23 @@ using ControllerFactory =
 // Returns false (and keeps the existing entry) if `name` is taken or `factory` is empty.
 bool RegisterController(std::string name, ControllerFactory factory);
 
-// nullptr for an unknown name.
+// A second name for a registered (or later registered) controller, e.g. "bbr3" for "bbr".
+// Returns false if `alias` is already a name or an alias, or either string is empty.
+bool RegisterControllerAlias(std::string alias, std::string target);
+
+// nullptr for an unknown name. Aliases resolve to their target.
 std::unique_ptr<CongestionController> CreateController(std::string_view name,
                                                        const ControllerParams& params);
 
-// Sorted names.
+// True for a registered name or alias.
+bool IsRegisteredController(std::string_view name);
+
+// Sorted names of the distinct controllers (aliases left out, so a matrix over them runs each
+// controller once).
 std::vector<std::string> RegisteredControllers();
+
+// Sorted (alias, target) pairs.
+std::vector<std::pair<std::string, std::string>> ControllerAliases();
 
 // For use at namespace scope in a controller's .cc:
 //   const ControllerRegistrar kRegistrar("newreno", [](const ControllerParams& p) {...});
@@ -38,6 +49,11 @@ class ControllerRegistrar {
  public:
   ControllerRegistrar(std::string name, ControllerFactory factory) {
     RegisterController(std::move(name), std::move(factory));
+  }
+  // Registers `alias` for `name` as well.
+  ControllerRegistrar(std::string name, std::string alias, ControllerFactory factory) {
+    RegisterController(name, std::move(factory));
+    RegisterControllerAlias(std::move(alias), std::move(name));
   }
 };
 

@@ -13,8 +13,8 @@ namespace {
 std::unique_ptr<CongestionController> MakeBbr(const ControllerParams& params) {
   return std::make_unique<Bbr>(params);
 }
-const ControllerRegistrar kBbrRegistrar(std::string(Bbr::kName), MakeBbr);
-const ControllerRegistrar kBbr3Registrar(std::string(Bbr::kAliasName), MakeBbr);
+const ControllerRegistrar kBbrRegistrar(std::string(Bbr::kName), std::string(Bbr::kAliasName),
+                                        MakeBbr);
 
 // Bound on remembered per-packet records and on losses remembered per recovery episode.
 constexpr size_t kMaxRecords = size_t{1} << 20;

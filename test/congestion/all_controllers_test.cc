@@ -25,6 +25,7 @@ ControllerParams Params() {
 
 TEST_CASE("all controller names resolve", "[congestion][registry]") {
   std::vector<std::string> registered = RegisteredControllers();
+  for (const auto& [alias, target] : ControllerAliases()) registered.push_back(alias);
   for (const std::string& name : kNames) {
     INFO(name);
     CHECK(std::find(registered.begin(), registered.end(), name) != registered.end());
@@ -34,7 +35,11 @@ TEST_CASE("all controller names resolve", "[congestion][registry]") {
     CHECK_FALSE(cc->StateName().empty());
     CHECK(cc->InSlowStart());
   }
-  // "bbr3" is an alias of "bbr": same controller, same state names.
+  // "bbr3" is an alias of "bbr": same controller, same state names, listed once.
+  CHECK(std::find(registered.begin(), registered.end(), "bbr") != registered.end());
+  CHECK(std::count(registered.begin(), registered.end(), "bbr3") == 1);
+  std::vector<std::string> distinct = RegisteredControllers();
+  CHECK(std::find(distinct.begin(), distinct.end(), "bbr3") == distinct.end());
   CHECK(CreateController("bbr3", Params())->StateName() ==
         CreateController("bbr", Params())->StateName());
 }

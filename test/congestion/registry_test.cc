@@ -57,5 +57,34 @@ TEST_CASE("registry accepts new controllers and refuses duplicates", "[congestio
   CHECK(reno->StateName() == "slow_start");
 }
 
+TEST_CASE("registry aliases resolve to their target and are listed apart", "[congestion][registry]") {
+  auto factory = [](const ControllerParams& p) {
+    return std::make_unique<FixedWindow>(3 * p.max_datagram_size);
+  };
+  // An alias may be registered before its target.
+  CHECK(RegisterControllerAlias("test-alias", "test-target"));
+  CHECK(CreateController("test-alias", ControllerParams()) == nullptr);
+  CHECK(RegisterController("test-target", factory));
+  auto cc = CreateController("test-alias", ControllerParams());
+  REQUIRE(cc != nullptr);
+  CHECK(cc->CongestionWindow() == 3600);
+  CHECK(IsRegisteredController("test-alias"));
+  CHECK(IsRegisteredController("test-target"));
+  CHECK_FALSE(IsRegisteredController("test-nothing"));
+  // Names and aliases share one namespace.
+  CHECK_FALSE(RegisterControllerAlias("test-alias", "newreno"));
+  CHECK_FALSE(RegisterControllerAlias("newreno", "test-target"));
+  CHECK_FALSE(RegisterController("test-alias", factory));
+  CHECK_FALSE(RegisterControllerAlias("", "newreno"));
+  CHECK_FALSE(RegisterControllerAlias("self", "self"));
+  std::vector<std::string> names = RegisteredControllers();
+  CHECK(std::find(names.begin(), names.end(), "test-target") != names.end());
+  CHECK(std::find(names.begin(), names.end(), "test-alias") == names.end());
+  auto aliases = ControllerAliases();
+  CHECK(std::find(aliases.begin(), aliases.end(),
+                  std::pair<std::string, std::string>("test-alias", "test-target")) !=
+        aliases.end());
+}
+
 }  // namespace
 }  // namespace kite::congestion

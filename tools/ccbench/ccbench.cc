@@ -110,6 +110,9 @@ int Main(int argc, char** argv) {
   std::vector<std::string> registered = congestion::RegisteredControllers();
   if (args.list) {
     for (const std::string& n : registered) std::cout << n << "\n";
+    for (const auto& [alias, target] : congestion::ControllerAliases()) {
+      std::cout << alias << " (alias of " << target << ")\n";
+    }
     return 0;
   }
   ScenarioOptions options;

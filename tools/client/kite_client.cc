@@ -262,9 +262,7 @@ int Main(int argc, char** argv) {
     Usage();
     return 2;
   }
-  bool cc_known = false;
-  for (const std::string& n : congestion::RegisteredControllers()) cc_known = cc_known || n == f.cc;
-  if (!cc_known) {
+  if (!congestion::IsRegisteredController(f.cc)) {
     std::fprintf(stderr, "kite_client: unknown --cc %s\n", f.cc.c_str());
     return 2;
   }

@@ -238,12 +238,8 @@ int Main(int argc, char** argv) {
     return 2;
   }
   std::string known;
-  bool cc_known = false;
-  for (const std::string& n : congestion::RegisteredControllers()) {
-    absl::StrAppend(&known, " ", n);
-    cc_known = cc_known || n == f.cc;
-  }
-  if (!cc_known) {
+  for (const std::string& n : congestion::RegisteredControllers()) absl::StrAppend(&known, " ", n);
+  if (!congestion::IsRegisteredController(f.cc)) {
     std::fprintf(stderr, "kite_server: unknown --cc %s (have:%s)\n", f.cc.c_str(), known.c_str());
     return 2;
   }
