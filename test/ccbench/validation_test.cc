@@ -214,34 +214,45 @@ TEST_CASE("CUBIC window growth follows the RFC 9438 response function", "[valida
   TOLERANCE_CHECK(median <= 0.10);
 }
 
-TEST_CASE("at 1% random loss BBR keeps the link busy while CUBIC collapses", "[validation][loss]") {
-  const std::string reference = "BBR (Cardwell et al. 2016, ccwg-bbr): loss-agnostic up to ~2%";
+// True for the model-based controllers (BBRv3 and BBRv1), which do not take loss as their
+// congestion signal and cap inflight near 2 BDP.
+bool IsBbr(const std::string& cc) { return cc == "bbr" || cc == "bbr1"; }
+
+// One flow at 1% random loss: BBR keeps the link busy, CUBIC is loss-limited.
+void LossRow(const std::string& cc) {
+  const std::string reference =
+      cc == "bbr1" ? "BBRv1 (Cardwell et al. 2016): ignores random loss (high goodput to ~15%)"
+                   : "BBR (Cardwell et al. 2016, ccwg-bbr): loss-agnostic up to ~2%";
   const double rate = kFull ? 100 : 10, rtt_ms = kFull ? 100 : 40;
   const double seconds = Seconds(60, 15);
-  for (const std::string cc : {"bbr", "cubic"}) {
-    std::string row = cc + " utilization, 1% loss, " + F(rate, 0) + " Mbit/s, " + F(rtt_ms, 0) +
-                      " ms";
-    if (!Registered(cc)) {
-      NotRun(row, cc, reference);
-      continue;
-    }
-    DumbbellConfig c = OneFlow(cc, rate, rtt_ms, 1, seconds);
-    c.loss = 0.01;
-    c.keep_rtt_samples = false;
-    DumbbellResult r = MustRun(c);
-    const quic::sim::FlowResult& f = r.flows[0];
-    double util = GoodputMbps(f, f.data_start + (f.data_end - f.data_start) / 5, f.data_end) / rate;
-    if (cc == "bbr") {
-      Report(row, F(100 * util, 1) + "% of link", reference, ">= 80%", util >= 0.8);
-      TOLERANCE_CHECK(util >= 0.8);
-    } else {
-      // Mathis bound for a Reno-like flow; CUBIC's Reno-friendly region sits near it.
-      double bound = MathisMbps(rtt_ms / 1000, 0.01) / rate;
-      Report(row, F(100 * util, 1) + "% of link", "loss-limited (Mathis: " + F(100 * bound, 1) + "%)",
-             "< 50%", util < 0.5);
-      TOLERANCE_CHECK(util < 0.5);
-    }
+  std::string row = cc + " utilization, 1% loss, " + F(rate, 0) + " Mbit/s, " + F(rtt_ms, 0) +
+                    " ms";
+  if (!Registered(cc)) return NotRun(row, cc, reference);
+  DumbbellConfig c = OneFlow(cc, rate, rtt_ms, 1, seconds);
+  c.loss = 0.01;
+  c.keep_rtt_samples = false;
+  DumbbellResult r = MustRun(c);
+  const quic::sim::FlowResult& f = r.flows[0];
+  double util = GoodputMbps(f, f.data_start + (f.data_end - f.data_start) / 5, f.data_end) / rate;
+  if (IsBbr(cc)) {
+    Report(row, F(100 * util, 1) + "% of link", reference, ">= 80%", util >= 0.8);
+    TOLERANCE_CHECK(util >= 0.8);
+  } else {
+    // Mathis bound for a Reno-like flow; CUBIC's Reno-friendly region sits near it.
+    double bound = MathisMbps(rtt_ms / 1000, 0.01) / rate;
+    Report(row, F(100 * util, 1) + "% of link", "loss-limited (Mathis: " + F(100 * bound, 1) + "%)",
+           "< 50%", util < 0.5);
+    TOLERANCE_CHECK(util < 0.5);
   }
+}
+
+TEST_CASE("at 1% random loss BBR keeps the link busy while CUBIC collapses", "[validation][loss]") {
+  LossRow("bbr");
+  LossRow("cubic");
+}
+
+TEST_CASE("at 1% random loss BBRv1 keeps the link busy", "[validation][loss_bbr1]") {
+  LossRow("bbr1");
 }
 
 // A 10 BDP drop-tail buffer: loss-based controllers fill it, BBR stays near the min RTT.
@@ -252,7 +263,7 @@ void DeepBufferRow(const std::string& cc) {
   {
     std::string row = cc + " queueing delay, 10 BDP drop-tail, " + F(rate, 0) + " Mbit/s, " +
                       F(rtt_ms, 0) + " ms";
-    std::string reference = cc == "bbr" ? "BBR: RTT near min RTT (inflight cap 2 BDP)"
+    std::string reference = IsBbr(cc) ? "BBR: RTT near min RTT (inflight cap 2 BDP)"
                                         : "loss-based: fills buffer (" + F(buffer_delay_ms, 0) +
                                               " ms when full)";
     if (!Registered(cc)) return NotRun(row, cc, reference);
@@ -262,7 +273,7 @@ void DeepBufferRow(const std::string& cc) {
     double q = s.queueing_delay_ms;  // mean bottleneck sojourn over the whole run
     std::string measured = "queueing " + F(q, 0) + " ms mean, RTT p50 " + F(s.rtt_p50_ms, 0) +
                            " ms (min " + F(rtt_ms, 0) + ")";
-    if (cc == "bbr") {
+    if (IsBbr(cc)) {
       bool pass = s.rtt_p50_ms <= 2.0 * rtt_ms;
       Report(row, measured, reference, "RTT p50 <= 2x min RTT", pass);
       TOLERANCE_CHECK(s.rtt_p50_ms <= 2.0 * rtt_ms);
@@ -284,6 +295,10 @@ TEST_CASE("CUBIC fills a 10 BDP drop-tail buffer", "[validation][buffer_cubic]")
 
 TEST_CASE("BBR keeps a 10 BDP drop-tail buffer nearly empty", "[validation][buffer_bbr]") {
   DeepBufferRow("bbr");
+}
+
+TEST_CASE("BBRv1 keeps a 10 BDP drop-tail buffer nearly empty", "[validation][buffer_bbr1]") {
+  DeepBufferRow("bbr1");
 }
 
 // Two flows of the same algorithm share the bottleneck fairly.
