@@ -1,43 +1,13 @@
 // Protecting and unprotecting a packet must not touch the heap: the AEAD context and header
-// protection key schedule are set up once per PacketProtector. This binary replaces the
-// global operator new to count allocations around the per-packet calls.
+// protection key schedule are set up once per PacketProtector. This binary links
+// //test/buffers:counting_new to count allocations around the per-packet calls.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <atomic>
-#include <cstdlib>
-#include <new>
 #include <vector>
 
+#include "test/buffers/counting_new.h"
 #include "tls/packet_protector.h"
-
-namespace {
-std::atomic<size_t> g_allocations{0};
-
-// Every replaceable allocation form is routed through malloc/free so sanitizers see matching
-// pairs (Catch2 itself uses the nothrow forms).
-void* CountedAlloc(size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size == 0 ? 1 : size);
-}
-}  // namespace
-
-void* operator new(size_t size) {
-  if (void* p = CountedAlloc(size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](size_t size) {
-  if (void* p = CountedAlloc(size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new(size_t size, const std::nothrow_t&) noexcept { return CountedAlloc(size); }
-void* operator new[](size_t size, const std::nothrow_t&) noexcept { return CountedAlloc(size); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 
 namespace kite::tls {
 namespace {
@@ -47,18 +17,18 @@ TEST_CASE("Per-packet protection and unprotection do not allocate", "[tls][prote
       GENERATE(&Aes128GcmSha256(), &Aes256GcmSha384(), &ChaCha20Poly1305Sha256());
   INFO(suite->name);
   const std::vector<uint8_t> secret(suite->secret_length, 0x42);
-  const size_t before_create = g_allocations.load();
+  const size_t before_create = kite::testing::HeapAllocationCount();
   absl::StatusOr<std::unique_ptr<PacketProtector>> p =
       PacketProtector::Create(*suite, QuicVersion::kV2, secret);
   REQUIRE(p.ok());
   // The counter sees allocations: creating a protector allocates it and its derived keys.
-  CHECK(g_allocations.load() > before_create);
+  CHECK(kite::testing::HeapAllocationCount() > before_create);
   std::vector<uint8_t> packet(1200, 0);
   packet[0] = 0x41;  // short header, 2-byte packet number at offset 9
   const size_t header_len = 11;
   const size_t payload_len = packet.size() - header_len - (*p)->tag_length();
 
-  const size_t before = g_allocations.load();
+  const size_t before = kite::testing::HeapAllocationCount();
   bool all_ok = true;
   for (uint64_t pn = 0; pn < 256 && all_ok; ++pn) {
     packet[9] = static_cast<uint8_t>(pn >> 8);
@@ -88,7 +58,7 @@ TEST_CASE("Per-packet protection and unprotection do not allocate", "[tls][prote
     all_ok = all_ok && h2.ok() && h2->truncated_pn == pn && bad.authentication_failed();
     std::fill(packet.begin() + header_len, packet.end(), 0);
   }
-  const size_t after = g_allocations.load();
+  const size_t after = kite::testing::HeapAllocationCount();
   CHECK(all_ok);
   CHECK(after - before == 0);
 }

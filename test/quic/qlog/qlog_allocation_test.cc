@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "quic/qlog/qlog_writer.h"
-#include "test/quic/qlog/allocation_counter.h"
+#include "test/buffers/counting_new.h"
 
 namespace kite::quic::qlog::test {
 namespace {
@@ -65,17 +65,17 @@ TEST_CASE("steady-state packet logging does not allocate", "[qlog]") {
 
   for (int i = 0; i < 200; ++i) round();  // let the buffers reach their working size
   const uint64_t records_before = sink.records_;
-  const uint64_t before = AllocationCount();
+  const uint64_t before = kite::testing::HeapAllocationCount();
   for (int i = 0; i < 2000; ++i) round();
-  const uint64_t allocations = AllocationCount() - before;
+  const uint64_t allocations = kite::testing::HeapAllocationCount() - before;
   CHECK(allocations == 0);
   // Every round wrote packet_sent, packet_received, packet_lost and metrics (the previous
   // round's received packet is closed by this round's packet_sent).
   CHECK(sink.records_ - records_before == 2000 * 4);
   // The counter does count (a direct call, which the compiler may not elide).
-  const uint64_t probe = AllocationCount();
+  const uint64_t probe = kite::testing::HeapAllocationCount();
   void* p = ::operator new(100);
-  CHECK(AllocationCount() == probe + 1);
+  CHECK(kite::testing::HeapAllocationCount() == probe + 1);
   ::operator delete(p);
 }
 
