@@ -384,6 +384,22 @@ ix_impair_stat() {
   echo "${v:-0}"
 }
 
+# ix_wait_resumption_slot: sleep until the wall clock's sub-second part is in [0.90, 0.95).
+# A client built on BoringSSL reports its ticket age (RFC 8446 §4.2.11) in whole seconds (the
+# session time has one-second resolution), while GnuTLS (gtlsserver) rejects early data when the
+# client's age exceeds the server's own (millisecond) view of it. Resuming in the same second as
+# the ticket arrived, or late in a later second, keeps the reported age at or below the true one;
+# resuming just after a second boundary is rejected. Starting here is always on the safe side.
+ix_wait_resumption_slot() {
+  local f i
+  for i in $(seq 1 300); do
+    f=$(date +%N)
+    f=$((10#${f:0:2}))
+    [ "$f" -ge 90 ] && [ "$f" -lt 95 ] && return 0
+    sleep 0.01
+  done
+}
+
 # ix_qlog_path_frames DIR: "SENT_CHALLENGES RECEIVED_RESPONSES" — PATH_CHALLENGE frames sent and
 # PATH_RESPONSE frames received over every trace in DIR (an endpoint validating a new path).
 ix_qlog_path_frames() {
