@@ -6,6 +6,7 @@
 #      kite server)
 #   c. time to first byte over a 100 ms RTT (50 ms each way): a full handshake's GET ~2 RTT, a
 #      resumed 0-RTT GET's ~1 RTT (kite client against kite server and against gtlsserver)
+#   e. (before c) 2% corruption, 2% duplication and a 1 s blackhole during a 5 MB download
 #   d. NAT rebinding mid-transfer (the relay gives the client a new upstream port): the body
 #      arrives intact and the server validated the new path (PATH_CHALLENGE sent, PATH_RESPONSE
 #      received, in its qlog); against kite server and gtlsserver
@@ -119,6 +120,22 @@ if setup b2 kite "${LOSSY[@]}"; then
   elif ! same_sha "$D/dl/5m.bin" "$WWW/5m.bin"; then ix_fail "$n" "body SHA-256 differs ($(stat -c %s "$D/dl/5m.bin" 2>/dev/null || echo no) bytes received)"
   elif ! impaired_enough; then ix_fail "$n" "the relay did not both drop and reorder each way ($(relay_note))"
   else ix_pass "$n"; printf '#   %.2f s; %s; server: %s\n' "$(echo "$t1 - $t0" | bc)" "$(relay_note)" "$(grep -o 'lost=[0-9]*' "$SLOG" | tail -n 1)" >&2; fi
+else ix_fail "$n" "server or relay did not start"; teardown; fi
+
+# ------------------------------------------------ e. corruption, duplication and a blackhole
+# 2% of datagrams with one bit flipped (the receiver's AEAD must drop them), 2% duplicated, and
+# everything dropped for 1 s from 0.7 s after the relay starts (mid-transfer at 50 Mbit/s).
+n="kite-client/kite-server corrupt2%+duplicate2%+blackhole1s 5MB"
+if setup e kite --delay 5ms --rate 50mbit --queue 1bdp --corrupt 2% --duplicate 2% --blackhole 700ms+1s; then
+  ix_kite_client "$D/client.log" -v --ca "$CERT" --timeout 50 -o "$D/5m.bin" "$(url 5m.bin)"
+  rc=$?
+  teardown
+  note="relay: corrupted $(ix_impair_stat "$RLOG" up corrupted)/$(ix_impair_stat "$RLOG" down corrupted), duplicated $(ix_impair_stat "$RLOG" up duplicated)/$(ix_impair_stat "$RLOG" down duplicated), blackholed $(ix_impair_stat "$RLOG" up blackholed)/$(ix_impair_stat "$RLOG" down blackholed) (up/down)"
+  if [ $rc -ne 0 ]; then ix_fail "$n" "kite_client $(why_rc "$D/client.log" $rc)" "$D/client.log"
+  elif ! same_sha "$D/5m.bin" "$WWW/5m.bin"; then ix_fail "$n" "body SHA-256 differs ($(stat -c %s "$D/5m.bin" 2>/dev/null || echo no) bytes received)"
+  elif [ "$(ix_impair_stat "$RLOG" down corrupted)" -lt 1 ] || [ "$(ix_impair_stat "$RLOG" down duplicated)" -lt 1 ] ||
+    [ "$(ix_impair_stat "$RLOG" down blackholed)" -lt 1 ]; then ix_fail "$n" "the transfer missed an impairment ($note)"
+  else ix_pass "$n"; ix_note "  $note"; fi
 else ix_fail "$n" "server or relay did not start"; teardown; fi
 
 # ------------------------------------------------ c. time to first byte, full vs 0-RTT
