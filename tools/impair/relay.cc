@@ -160,6 +160,8 @@ Relay::Client* Relay::NewClient(absl::Time now, const quic::SocketAddress& addre
   c.first_seen = now;
   c.last_active = now;
   if (options_.rebind_every > absl::ZeroDuration()) c.next_rebind_every = now + options_.rebind_every;
+  earliest_rebind_ = std::min(earliest_rebind_, NextRebind(c));
+  earliest_expiry_ = std::min(earliest_expiry_, now + options_.client_idle_timeout);
   ApplyLinkConfigs(c);
   RelayAction open;
   open.kind = RelayAction::Kind::kOpenUpstream;
@@ -218,9 +220,16 @@ void Relay::OnServerDatagram(absl::Time now, uint64_t upstream,
 }
 
 void Relay::ExpireIdle(absl::Time now) {
+  if (now < earliest_expiry_) return;
   std::vector<uint32_t> idle;
+  earliest_expiry_ = absl::InfiniteFuture();
   for (const auto& [index, c] : clients_) {
-    if (c.last_active + options_.client_idle_timeout <= now) idle.push_back(index);
+    const absl::Time expiry = c.last_active + options_.client_idle_timeout;
+    if (expiry <= now) {
+      idle.push_back(index);
+    } else {
+      earliest_expiry_ = std::min(earliest_expiry_, expiry);
+    }
   }
   // Hash-map order is arbitrary; forget in index order so the actions replay identically.
   std::sort(idle.begin(), idle.end());
@@ -255,7 +264,7 @@ void Relay::Advance(absl::Time now) {
   ApplySchedule(now);
   // Deliveries due before a rebind leave through the old mapping; so deliver first up to each
   // rebind time, in time order across clients.
-  for (;;) {
+  while (earliest_rebind_ <= now) {
     Client* due = nullptr;
     absl::Time due_at = absl::InfiniteFuture();
     for (auto& [index, c] : clients_) {
@@ -265,7 +274,12 @@ void Relay::Advance(absl::Time now) {
         due_at = t;
       }
     }
-    if (due == nullptr) break;
+    if (due == nullptr) {
+      // Nothing due after all: tighten the bound to the true earliest rebind.
+      earliest_rebind_ = absl::InfiniteFuture();
+      for (const auto& [index, c] : clients_) earliest_rebind_ = std::min(earliest_rebind_, NextRebind(c));
+      break;
+    }
     Deliver(due_at);
     Rebind(*due);
     if (due->next_rebind_at < options_.rebind_at.size() &&
@@ -284,10 +298,8 @@ std::optional<absl::Time> Relay::NextWakeup() const {
   if (next_change_ < options_.schedule.size()) {
     t = std::min(t, start_ + options_.schedule[next_change_].at);
   }
-  for (const auto& [index, c] : clients_) {
-    t = std::min(t, NextRebind(c));
-    t = std::min(t, c.last_active + options_.client_idle_timeout);
-  }
+  // The bounds may be early (a client forgotten or active since); Advance then tightens them.
+  t = std::min({t, earliest_rebind_, earliest_expiry_});
   if (t == absl::InfiniteFuture()) return std::nullopt;
   return t;
 }

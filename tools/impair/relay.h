@@ -103,7 +103,8 @@ class Relay {
 
   // Runs everything due at or before `now`: schedule changes, rebinds, idle expiry, deliveries.
   void Advance(absl::Time now);
-  // When Advance next has something to do, if ever.
+  // When Advance next may have something to do, if ever: never later than the next event, at
+  // times earlier (an Advance then does nothing and the next call is later).
   std::optional<absl::Time> NextWakeup() const;
 
   // The actions queued since the last call, in the order the shell must carry them out.
@@ -153,6 +154,13 @@ class Relay {
   absl::flat_hash_map<uint64_t, uint32_t> by_upstream_;
   uint32_t next_index_ = 0;
   uint64_t next_upstream_ = 1;
+
+  // Lower bounds on the earliest rebind and idle expiry over all clients, so the per-datagram
+  // Advance scans the clients only when one may be due. A client's times only move later, and
+  // a new client's are no earlier than the bound for the existing ones (expiry) or are folded in
+  // when it is created (rebind).
+  absl::Time earliest_rebind_ = absl::InfiniteFuture();
+  absl::Time earliest_expiry_ = absl::InfiniteFuture();
 
   std::vector<RelayAction> actions_;
   RelayStats stats_;

@@ -223,6 +223,26 @@ TEST_CASE("Rebinding moves a client to a new upstream at the configured times", 
   CHECK(r->stats().dropped_unknown_upstream == 1);
 }
 
+TEST_CASE("Each client rebinds on its own clock", "[impair]") {
+  RelayOptions o;
+  o.rebind_every = absl::Seconds(1);
+  std::unique_ptr<Relay> r = MakeRelay(o);
+  r->OnClientDatagram(kStart, kAlice, Bytes(1));
+  r->OnClientDatagram(kStart + absl::Milliseconds(500), kBob, Bytes(2));
+  std::vector<Stamped> opens = OfKind(RunUntil(*r, kStart + absl::Milliseconds(2600)), Kind::kOpenUpstream);
+  REQUIRE(opens.size() == 6);  // two first opens, then Alice at 1 s and 2 s, Bob at 1.5 s and 2.5 s
+  const absl::Time want[] = {kStart + absl::Seconds(1), kStart + absl::Milliseconds(1500),
+                             kStart + absl::Seconds(2), kStart + absl::Milliseconds(2500)};
+  const quic::SocketAddress who[] = {kAlice, kBob, kAlice, kBob};
+  for (size_t i = 0; i < 4; ++i) {
+    CHECK(opens[i + 2].time == want[i]);
+    CHECK(opens[i + 2].action.client == who[i]);
+  }
+  CHECK(r->UpstreamOf(kAlice) == opens[4].action.upstream);
+  CHECK(r->UpstreamOf(kBob) == opens[5].action.upstream);
+  CHECK(r->rebinds() == 4);
+}
+
 TEST_CASE("Blackhole and rate schedules change the links over time", "[impair]") {
   RelayOptions o;
   ScheduledChange hole_on;
@@ -282,7 +302,18 @@ TEST_CASE("Idle clients are forgotten; a client limit drops newcomers", "[impair
   // Server traffic keeps the client alive.
   r->OnServerDatagram(kStart + absl::Seconds(8), first, Bytes(3));
   (void)r->TakeActions();
+  // A wakeup may come early (a bound from before the server spoke); it then does nothing.
+  std::optional<absl::Time> w = r->NextWakeup();
+  REQUIRE(w.has_value());
+  CHECK(*w <= kStart + absl::Seconds(18));
+  if (*w < kStart + absl::Seconds(18)) {
+    r->Advance(*w);
+    CHECK(r->TakeActions().empty());
+    CHECK(r->active_clients() == 1);
+  }
   REQUIRE(r->NextWakeup() == kStart + absl::Seconds(18));
+  r->Advance(kStart + absl::Seconds(18) - absl::Nanoseconds(1));
+  CHECK(r->TakeActions().empty());
   r->Advance(kStart + absl::Seconds(18));
   std::vector<RelayAction> a = r->TakeActions();
   REQUIRE(a.size() == 1);
