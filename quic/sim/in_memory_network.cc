@@ -66,6 +66,7 @@ absl::Status ValidateLinkConfig(const LinkConfig& c) {
       {c.burst_loss_probability, "burst_loss_probability"},
       {c.reorder_probability, "reorder_probability"},
       {c.duplicate_probability, "duplicate_probability"},
+      {c.corrupt_probability, "corrupt_probability"},
   };
   for (const auto& [p, name] : probabilities) {
     if (!IsProbability(p)) return absl::InvalidArgumentError(absl::StrCat(name, " outside [0, 1]"));
@@ -217,6 +218,13 @@ void InMemoryNetwork::Send(absl::Time now, Address from, Address to,
   }
   const bool duplicate = Bernoulli(link.rng, c.duplicate_probability);
   if (duplicate) ++link.stats.duplicated;
+  // Drawn last and only when enabled, so a link without corruption replays the same trace as
+  // before the knob existed.
+  std::optional<size_t> flipped_bit;
+  if (size > 0 && Bernoulli(link.rng, c.corrupt_probability)) {
+    flipped_bit = static_cast<size_t>(link.rng() % (uint64_t{size} * 8));
+    ++link.stats.corrupted;
+  }
 
   for (int copy = 0; copy < (duplicate ? 2 : 1); ++copy) {
     Pending p;
@@ -226,6 +234,9 @@ void InMemoryNetwork::Send(absl::Time now, Address from, Address to,
     p.delivery.from = from;
     p.delivery.to = to;
     p.delivery.bytes.assign(datagram.begin(), datagram.end());
+    if (flipped_bit.has_value()) {
+      p.delivery.bytes[*flipped_bit / 8] ^= static_cast<uint8_t>(1u << (*flipped_bit % 8));
+    }
     p.delivery.time = arrival;
     p.delivery.sequence = sequence;
     p.delivery.duplicate = copy == 1;

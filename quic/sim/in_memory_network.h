@@ -10,7 +10,8 @@
 // Each direction (from -> to) has its own link, modelled as
 //   drop checks (blackhole, MTU) -> drop-tail serialization queue at `bandwidth_bps`
 //   -> random / bursty loss on the wire -> propagation delay + jitter (order-preserving)
-//   -> optional reordering delay -> optional duplication -> filter hook -> delivery.
+//   -> optional reordering delay -> optional duplication -> optional corruption -> filter hook
+//   -> delivery.
 // Queueing delay is not configured: it emerges from the bandwidth and the queue occupancy.
 //
 // Single-threaded. Typical driving loop:
@@ -98,6 +99,11 @@ struct LinkConfig {
   absl::Duration reorder_delay = absl::Milliseconds(10);
   // With this probability a delivered datagram arrives twice (the copy at the same time).
   double duplicate_probability = 0.0;
+  // With this probability one uniformly chosen bit of a delivered datagram is flipped (a
+  // duplicate carries the same damage: the copy is made after the corruption). UDP's checksum
+  // would catch most of this on a real path; the knob models what gets past it, or a middlebox
+  // that rewrites payloads, so receivers' integrity checks (AEAD tags) see damaged packets.
+  double corrupt_probability = 0.0;
 
   // Drops everything sent while set (datagrams already in flight still arrive).
   bool blackhole = false;
@@ -118,6 +124,7 @@ struct LinkStats {
   uint64_t dropped_filter = 0;   // copies the filter hook refused
   uint64_t duplicated = 0;       // extra copies created
   uint64_t reordered = 0;        // datagrams given the reordering delay
+  uint64_t corrupted = 0;        // datagrams with a bit flipped (a duplicate counts once)
   uint64_t max_queue_bytes = 0;  // highest queue occupancy seen, in bytes
 };
 

@@ -8,6 +8,7 @@
 #   KITE_INTEROP_SELFTEST=1   play kite's roles with ngtcp2's gtlsserver/gtlsclient instead of
 #                             kite's binaries (checks the scripts' own mechanics; no Bazel build)
 #   KITE_SERVER, KITE_CLIENT  use these binaries instead of building them with Bazel
+#   KITE_IMPAIR               kite_impair binary to use (impaired.sh) instead of building it
 #   KITE_BAZEL_OUTPUT_BASE    passed to bazel as --output_base (shared machines)
 #   KITE_INTEROP_KEEP=1       keep the work directory (logs, qlogs, captures) and print its path
 #   KITE_INTEROP_VERBOSE=1    on FAIL, also print the tail of the relevant log
@@ -340,4 +341,92 @@ ix_kite_client() {
   [ -n "$out" ] && mv "$dl/$(basename "${urls[0]}")" "$out" 2>/dev/null
   rm -rf "$dl"
   return $rc
+}
+
+# --- impairment relay (kite_impair) ---
+# ix_build_impair: sets KITE_IMPAIR (builds //tools/impair:kite_impair with Bazel unless given).
+ix_build_impair() {
+  if [ -n "${KITE_IMPAIR:-}" ]; then [ -x "$KITE_IMPAIR" ]; return; fi
+  local ob=()
+  [ -n "${KITE_BAZEL_OUTPUT_BASE:-}" ] && ob=(--output_base="$KITE_BAZEL_OUTPUT_BASE")
+  (cd "$IX_ROOT" && bazel "${ob[@]}" build -c opt //tools/impair:kite_impair) \
+    >"$IX_WORK/bazel-build-impair.log" 2>&1 || {
+    tail -n 30 "$IX_WORK/bazel-build-impair.log" >&2
+    return 1
+  }
+  KITE_IMPAIR="$(cd "$IX_ROOT" && bazel "${ob[@]}" info -c opt bazel-bin 2>/dev/null)/tools/impair/kite_impair"
+  [ -x "$KITE_IMPAIR" ]
+}
+
+# ix_impair_start LOG LISTEN_PORT UPSTREAM_PORT [kite_impair flags...]: a relay on 127.0.0.1 with
+# --stats; waits until it is bound. Sets IX_IMPAIR_PID. Stop it with ix_stop (SIGTERM) before
+# reading the counters from LOG (ix_impair_stat).
+ix_impair_start() {
+  local log=$1 listen=$2 upstream=$3
+  shift 3
+  ix_bg "$log" "${IX_IN[@]}" "$KITE_IMPAIR" --listen "127.0.0.1:$listen" --upstream "127.0.0.1:$upstream" \
+    --stats "$@"
+  IX_IMPAIR_PID=$IX_LAST_PID
+  ix_wait_udp_bound "$listen" "$IX_IMPAIR_PID" 20
+}
+
+# ix_impair_stat LOG WAY NAME: a counter from kite_impair's --stats lines (WAY: up, down or
+# relay for the clients/rebinds line); 0 if absent.
+ix_impair_stat() {
+  local line
+  case $2 in
+    up) line=$(grep -m1 '^kite_impair: up ' "$1") ;;
+    down) line=$(grep -m1 '^kite_impair: down ' "$1") ;;
+    *) line=$(grep -m1 '^kite_impair: clients=' "$1") ;;
+  esac
+  local v
+  v=$(echo "$line" | grep -o " $3=[0-9]*" | head -n 1 | cut -d= -f2)
+  echo "${v:-0}"
+}
+
+# ix_wait_resumption_slot: sleep until the wall clock's sub-second part is in [0.90, 0.95).
+# A client built on BoringSSL reports its ticket age (RFC 8446 §4.2.11) in whole seconds (the
+# session time has one-second resolution), while GnuTLS (gtlsserver) rejects early data when the
+# client's age exceeds the server's own (millisecond) view of it. Resuming in the same second as
+# the ticket arrived, or late in a later second, keeps the reported age at or below the true one;
+# resuming just after a second boundary is rejected. Starting here is always on the safe side.
+ix_wait_resumption_slot() {
+  local f i
+  for i in $(seq 1 300); do
+    f=$(date +%N)
+    f=$((10#${f:0:2}))
+    [ "$f" -ge 90 ] && [ "$f" -lt 95 ] && return 0
+    sleep 0.01
+  done
+}
+
+# ix_qlog_path_frames DIR: "SENT_CHALLENGES RECEIVED_RESPONSES" — PATH_CHALLENGE frames sent and
+# PATH_RESPONSE frames received over every trace in DIR (an endpoint validating a new path).
+ix_qlog_path_frames() {
+  "$IX_PY" - "$1" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+sent = received = 0
+for name in (sorted(os.listdir(d)) if os.path.isdir(d) else []):
+    with open(os.path.join(d, name), "rb") as f:
+        text = f.read().decode("utf-8", "replace")
+    for chunk in text.replace("\x1e", "\n").split("\n"):
+        chunk = chunk.strip()
+        if not chunk:
+            continue
+        try:
+            e = json.loads(chunk)
+        except ValueError:
+            continue
+        if not isinstance(e, dict):
+            continue
+        ev = str(e.get("name") or e.get("event") or "")
+        for fr in ((e.get("data") or {}).get("frames") or []):
+            t = str(fr.get("frame_type", ""))
+            if ev.endswith("packet_sent") and t == "path_challenge":
+                sent += 1
+            elif ev.endswith("packet_received") and t == "path_response":
+                received += 1
+print(sent, received)
+PY
 }

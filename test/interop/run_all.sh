@@ -1,5 +1,5 @@
 #!/bin/bash
-# Runs kite's interop scripts (ngtcp2.sh, chromium.sh, tshark.sh) one after the other, passes
+# Runs kite's interop scripts (ngtcp2.sh, chromium.sh, tshark.sh, impaired.sh) one after the other, passes
 # their PASS/FAIL lines through, and ends with one "N passed, N failed" line summing them all
 # (a script that dies without its own summary line counts as one failure).
 # Exit status non-zero on any failure. Environment: see lib.sh (it is passed on to each script).
@@ -7,7 +7,7 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 passed=0
 failed=0
-for s in ngtcp2 chromium tshark; do
+for s in ngtcp2 chromium tshark impaired; do
   out=$(mktemp)
   start=$(date +%s)
   "$HERE/$s.sh" | tee "$out"

@@ -79,6 +79,9 @@ TEST_CASE("Link configs are validated", "[sim]") {
   c.reorder_probability = -0.1;
   invalid(c);
   c = LinkConfig{};
+  c.corrupt_probability = 1.01;
+  invalid(c);
+  c = LinkConfig{};
   c.mtu = 0;
   invalid(c);
   c = LinkConfig{};
@@ -349,6 +352,63 @@ TEST_CASE("Duplication delivers identical extra copies", "[sim]") {
     CHECK(got[i - 1].time == got[i].time);
   }
   CHECK(duplicates == s.duplicated);
+}
+
+TEST_CASE("Corruption flips exactly one bit in the chosen fraction of datagrams", "[sim]") {
+  InMemoryNetwork net(13);
+  LinkConfig c;
+  c.propagation_delay = absl::Milliseconds(2);
+  c.corrupt_probability = 0.1;
+  c.duplicate_probability = 0.05;
+  REQUIRE(net.SetLinkConfig(kClient, kServer, c).ok());
+  constexpr int kPackets = 10000;
+  std::vector<std::vector<uint8_t>> sent;
+  for (int i = 0; i < kPackets; ++i) {
+    std::vector<uint8_t> bytes(1 + i % 300);
+    for (size_t j = 0; j < bytes.size(); ++j) bytes[j] = static_cast<uint8_t>(i * 7 + j * 13);
+    net.Send(kStart + absl::Microseconds(50 * i), kClient, kServer, bytes);
+    sent.push_back(std::move(bytes));
+  }
+  std::vector<Delivery> got = DrainAll(net);
+  LinkStats s = net.GetLinkStats(kClient, kServer);
+  REQUIRE(got.size() == kPackets + s.duplicated);
+  CHECK(s.corrupted > 850);  // expected 1000, sd ~30
+  CHECK(s.corrupted < 1150);
+  uint64_t damaged_originals = 0;
+  std::vector<int> bit_hits(8, 0);
+  for (size_t i = 0; i < got.size(); ++i) {
+    const Delivery& d = got[i];
+    const std::vector<uint8_t>& original = sent[d.sequence];
+    REQUIRE(d.bytes.size() == original.size());
+    int flipped = 0;
+    for (size_t j = 0; j < original.size(); ++j) {
+      uint8_t x = d.bytes[j] ^ original[j];
+      for (int b = 0; b < 8; ++b) {
+        if (x & (1u << b)) {
+          ++flipped;
+          ++bit_hits[b];
+        }
+      }
+    }
+    CHECK(flipped <= 1);
+    if (d.duplicate) {
+      // The copy carries its original's damage, if any.
+      REQUIRE(i > 0);
+      CHECK(got[i - 1].bytes == d.bytes);
+    } else if (flipped == 1) {
+      ++damaged_originals;
+    }
+  }
+  CHECK(damaged_originals == s.corrupted);
+  for (int hits : bit_hits) CHECK(hits > 0);  // every bit position gets hit
+
+  // Off by default: nothing changes, and an empty datagram cannot be corrupted.
+  InMemoryNetwork clean(13);
+  c.corrupt_probability = 1.0;
+  REQUIRE(clean.SetLinkConfig(kClient, kServer, c).ok());
+  clean.Send(kStart, kClient, kServer, std::vector<uint8_t>{});
+  CHECK(DrainAll(clean).at(0).bytes.empty());
+  CHECK(clean.GetLinkStats(kClient, kServer).corrupted == 0);
 }
 
 using Trace = std::vector<std::tuple<uint64_t, int64_t, bool, uint16_t, size_t>>;
