@@ -93,7 +93,7 @@ Connection::Connection(const ConnectionConfig& config, Perspective perspective,
       version_(config.version),
       path_(path),
       observer_(config.observer),
-      cids_(config.local_cid_length, random_),
+      cids_(config.local_cid_length, random_, config.connection_id_generator),
       idle_start_(now) {
   for (int i = 0; i < tls::kNumPacketNumberSpaces; ++i) {
     AckPolicy policy;

@@ -9,6 +9,7 @@
 
 #include "absl/time/time.h"
 #include "quic/codec/packet_type.h"
+#include "quic/connection/connection_id_manager.h"
 
 namespace kite::quic {
 
@@ -19,6 +20,9 @@ struct ConnectionConfig {
   uint32_t version = kQuicVersion1;
   // Length of the connection IDs we issue (the server dispatches on them).
   size_t local_cid_length = 8;
+  // Optional: makes the IDs we issue and their stateless reset tokens (a server's I/O layer
+  // encodes the worker in the ID and derives tokens from its static key). Default: random.
+  ConnectionIdGenerator connection_id_generator;
 
   // Transport parameters we advertise (RFC 9000 §18.2).
   absl::Duration max_idle_timeout = absl::Seconds(30);

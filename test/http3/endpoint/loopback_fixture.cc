@@ -39,6 +39,7 @@ absl::Status Loopback::Start(const FixtureOptions& options) {
     eo.local.ip[15] = 1;
   }
   eo.retry = options.retry;
+  eo.stateless_reset_key = options.stateless_reset_key;
   eo.connection.max_datagram_size = 1452;
   eo.connection.initial_max_data = 8 << 20;
   eo.connection.initial_max_stream_data_bidi_remote = 2 << 20;

@@ -23,6 +23,8 @@ struct FixtureOptions {
   bool ipv6 = false;
   bool early_data = false;
   bool retry = false;
+  // The server's static stateless-reset key (32 bytes); empty: random.
+  std::vector<uint8_t> stateless_reset_key;
 };
 
 class Loopback {

@@ -223,3 +223,67 @@ TEST_CASE("a client follows a Retry and the transport parameters authenticate it
 
 }  // namespace
 }  // namespace kite::quic::test
+
+namespace kite::quic::test {
+namespace {
+
+TEST_CASE("the server issues the IDs and reset tokens of its generator; the client holds them",
+          "[connection][cid]") {
+  // Generated IDs start with 0xd7 and a counter; tokens are a function of the ID, so the
+  // client's tokens can be recomputed from the IDs alone (as a server's static key allows).
+  auto token_of = [](const ConnectionId& id) {
+    StatelessResetToken t{};
+    for (size_t i = 0; i < t.size(); ++i) {
+      t[i] = static_cast<uint8_t>(id.span()[i % id.length()] * 31 + i);
+    }
+    return t;
+  };
+  std::vector<ConnectionId> made;
+  std::vector<ConnectionId> retired;
+  HarnessOptions opts;
+  opts.link.propagation_delay = absl::Milliseconds(10);
+  opts.server.connection_id_generator.new_id = [&made](size_t length) {
+    uint8_t bytes[kMaxConnectionIdLength] = {0xd7, static_cast<uint8_t>(made.size() + 1)};
+    made.emplace_back(bytes, length);
+    return made.back();
+  };
+  opts.server.connection_id_generator.reset_token = token_of;
+  opts.server.connection_id_generator.retired = [&retired](const ConnectionId& id) {
+    retired.push_back(id);
+  };
+  ConnectionHarness h(opts);
+  REQUIRE(h.Init().ok());
+  REQUIRE(h.Connect().ok());
+  REQUIRE(h.RunUntil([&] { return BothConfirmed(h); }));
+  h.RunUntil([] { return false; }, absl::Milliseconds(200));
+
+  // Every ID the server holds came from the generator, with the generator's token.
+  REQUIRE(made.size() == kMaxActivePeerConnectionIds);
+  for (const auto& [seq, issued] : h.server()->connection_ids().local_ids()) {
+    CHECK(issued.id == made[seq]);
+    CHECK(issued.reset_token == token_of(issued.id));
+  }
+  // The client received all of them (sequence 0 in the handshake, the rest in
+  // NEW_CONNECTION_ID frames), each with the generator's token (the transport parameter and
+  // the frames' Stateless Reset Token fields).
+  std::vector<ConnectionId> held = h.client()->connection_ids().PeerIds();
+  REQUIRE(held.size() == made.size());
+  for (const ConnectionId& id : held) {
+    CHECK(std::find(made.begin(), made.end(), id) != made.end());
+    StatelessResetToken t = token_of(id);
+    CHECK(h.client()->connection_ids().IsPeerStatelessResetToken(absl::MakeConstSpan(t)));
+  }
+  REQUIRE(h.client()->peer_transport_parameters().stateless_reset_token.has_value());
+  CHECK(*h.client()->peer_transport_parameters().stateless_reset_token == token_of(made[0]));
+
+  // The client migrates: it moves to a new server ID and retires the old one, which the
+  // generator hears about; a replacement comes from the generator too.
+  REQUIRE(h.MigrateClient({0x0a000009, 5555}).ok());
+  h.RunUntil([] { return false; }, absl::Milliseconds(300));
+  REQUIRE(retired.size() == 1);
+  CHECK(retired[0] == made[0]);
+  CHECK(made.size() == kMaxActivePeerConnectionIds + 1);
+}
+
+}  // namespace
+}  // namespace kite::quic::test
