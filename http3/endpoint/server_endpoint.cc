@@ -21,8 +21,6 @@ namespace {
 
 namespace io = quic::io;
 
-// Every ID a connection issues has this length and starts with the worker index (one byte).
-constexpr size_t kConnectionIdLength = 8;
 constexpr size_t kReplyBufferSize = 1500;
 
 // Wraps the application's handler to log requests with -v.
@@ -97,12 +95,25 @@ absl::StatusOr<std::unique_ptr<ServerEndpoint>> ServerEndpoint::Create(
   }
   std::unique_ptr<ServerEndpoint> e(
       new ServerEndpoint(loop, tls, std::move(handlers), std::move(options)));
-  absl::Status st = e->Init();
+  absl::Status st = e->Init(nullptr, 1);
   if (!st.ok()) return st;
   return e;
 }
 
-absl::Status ServerEndpoint::Init() {
+absl::StatusOr<std::unique_ptr<ServerEndpoint>> ServerEndpoint::CreateOnWorker(
+    io::Worker* worker, uint32_t worker_count, tls::TlsServerContext* tls,
+    HandlerFactory handlers, ServerEndpointOptions options) {
+  if (worker == nullptr || tls == nullptr || !handlers) {
+    return absl::InvalidArgumentError("ServerEndpoint needs a worker, a TLS context and handlers");
+  }
+  std::unique_ptr<ServerEndpoint> e(
+      new ServerEndpoint(&worker->loop(), tls, std::move(handlers), std::move(options)));
+  absl::Status st = e->Init(worker, worker_count);
+  if (!st.ok()) return st;
+  return e;
+}
+
+absl::Status ServerEndpoint::Init(io::Worker* worker, uint32_t worker_count) {
   options_.connection.local_cid_length = kConnectionIdLength;
   buffers::PacketPoolOptions po;
   po.buffer_size = buffers::kMaxPacketBufferSize;
@@ -112,16 +123,23 @@ absl::Status ServerEndpoint::Init() {
   absl::StatusOr<std::unique_ptr<buffers::PacketPool>> pool = buffers::PacketPool::Create(po);
   if (!pool.ok()) return pool.status();
   pool_ = std::move(*pool);
-  absl::StatusOr<std::unique_ptr<io::UdpSocket>> sock =
-      io::UdpSocket::Bind(options_.local, options_.socket);
-  if (!sock.ok()) return sock.status();
-  socket_ = std::move(*sock);
-  batch_ = std::make_unique<io::RecvBatch>(pool_.get(), 32);
-  batcher_ = std::make_unique<io::TransmitBatcher>(pool_.get(), socket_.get());
+  if (worker != nullptr) {
+    socket_ = &worker->socket();
+  } else {
+    absl::StatusOr<std::unique_ptr<io::UdpSocket>> sock =
+        io::UdpSocket::Bind(options_.local, options_.socket);
+    if (!sock.ok()) return sock.status();
+    owned_socket_ = std::move(*sock);
+    socket_ = owned_socket_.get();
+    batch_ = std::make_unique<io::RecvBatch>(pool_.get(), 32);
+  }
+  batcher_ = std::make_unique<io::TransmitBatcher>(pool_.get(), socket_);
 
   io::RouterConfig rc;
   rc.cid_format.length = kConnectionIdLength;
   rc.cid_format.worker_bytes = 1;
+  rc.worker_index = worker != nullptr ? worker->index() : 0;
+  rc.worker_count = worker_count;
   rc.stateless_reset_key = options_.stateless_reset_key.empty()
                                ? SecureRandomVector(io::kStatelessResetKeySize)
                                : options_.stateless_reset_key;
@@ -139,49 +157,51 @@ absl::Status ServerEndpoint::Init() {
   if (!tokens.ok()) return tokens.status();
   tokens_.emplace(std::move(*tokens));
 
+  // Worker mode: the pool watches the socket and calls HandleDatagram & co.
+  if (worker != nullptr) return absl::OkStatus();
   return loop_->WatchFd(socket_->fd(), io::kFdReadable, [this](uint32_t ready) {
-    if (ready & io::kFdWritable) {
-      write_blocked_ = false;
-      (void)loop_->UpdateFd(socket_->fd(), io::kFdReadable);
-      // Everyone may have more to send now.
-      for (auto& [h, c] : connections_) MarkDirty(c.get());
-    }
+    if (ready & io::kFdWritable) HandleWritable();
     if (ready & (io::kFdReadable | io::kFdError)) OnReadable();
     Settle();
   });
 }
 
+void ServerEndpoint::HandleWritable() {
+  write_blocked_ = false;
+  (void)loop_->UpdateFd(socket_->fd(), io::kFdReadable);
+  // Everyone may have more to send now.
+  for (auto& [h, c] : connections_) MarkDirty(c.get());
+  Settle();
+}
+
 ServerEndpoint::~ServerEndpoint() {
-  if (socket_ != nullptr) (void)loop_->UnwatchFd(socket_->fd());
+  if (owned_socket_ != nullptr) (void)loop_->UnwatchFd(socket_->fd());
   std::vector<uint64_t> handles;
   for (auto& [h, c] : connections_) handles.push_back(h);
   // Still closing or draining: logged and freed as if their time had come.
   for (uint64_t h : handles) Remove(h);
 }
 
-quic::RandomBytes ServerEndpoint::ConnectionRandom() {
-  // The connection asks for an ID (kConnectionIdLength bytes) and then for its reset token (16
-  // bytes); see the header comment.
-  struct State {
-    std::optional<quic::ConnectionId> last_id;
+quic::ConnectionIdGenerator ServerEndpoint::ConnectionIds(Conn* c) {
+  // Every ID the connection issues names this worker (so any worker steers its datagrams here)
+  // and is routed to the connection the moment it exists; its reset token is the HMAC of the ID
+  // under the static key (RFC 9000 §10.3.2), which any worker or a restarted server recomputes.
+  quic::ConnectionIdGenerator g;
+  g.new_id = [this, c](size_t) {
+    quic::ConnectionId id = router_->NewConnectionId(random_);
+    if (router_->Add(id, c->handle).ok()) c->routes.push_back(id);
+    return id;
   };
-  auto state = std::make_shared<State>();
-  const io::ConnectionIdRouter* router = &*router_;
-  return [state, router](uint8_t* out, size_t len) {
-    if (len == quic::kStatelessResetTokenLength && state->last_id.has_value()) {
-      quic::StatelessResetToken token = router->ResetToken(*state->last_id);
-      std::memcpy(out, token.data(), len);
-      state->last_id.reset();
-      return;
-    }
-    SecureRandom()(out, len);
-    if (len == kConnectionIdLength) {
-      out[0] = 0;  // worker index (one worker per endpoint)
-      state->last_id = quic::ConnectionId(out, len);
-    } else {
-      state->last_id.reset();
-    }
+  g.reset_token = [this](const quic::ConnectionId& id) { return router_->ResetToken(id); };
+  g.retired = [this, c](const quic::ConnectionId& id) {
+    // RFC 9000 §19.16: the peer will not use it again; a late packet to it gets a reset, which
+    // the peer ignores for a retired ID (§10.3.1).
+    auto it = std::find(c->routes.begin(), c->routes.end(), id);
+    if (it == c->routes.end()) return;
+    router_->Remove(id);
+    c->routes.erase(it);
   };
+  return g;
 }
 
 void ServerEndpoint::OnReadable() {
@@ -227,6 +247,8 @@ void ServerEndpoint::OnDatagram(const io::ReceivedDatagram& d) {
       SendReply(d, absl::MakeConstSpan(reply_.data(), r.reply_size));
       return;
     case io::RouteAction::kOtherWorker:
+      // The pool steers by the same rule before we see a datagram, so this is only a
+      // datagram the router and the pool disagree on: nothing to do but drop it.
     case io::RouteAction::kDrop:
       ++stats_.datagrams_dropped;
       return;
@@ -285,9 +307,11 @@ void ServerEndpoint::Accept(const io::ReceivedDatagram& d) {
     c->qlog = std::make_unique<quic::qlog::QlogWriter>(qo, c->qlog_sink.get());
     config.observer = c->qlog.get();
   }
+  config.connection_id_generator = ConnectionIds(c.get());
   absl::StatusOr<std::unique_ptr<quic::Connection>> conn = quic::Connection::Accept(
-      config, *tls_, *h, d.path, now, ConnectionRandom(), odcid, retry_scid);
+      config, *tls_, *h, d.path, now, SecureRandom(), odcid, retry_scid);
   if (!conn.ok()) {
+    for (const quic::ConnectionId& id : c->routes) router_->Remove(id);
     ++stats_.datagrams_dropped;
     if (options_.verbose && options_.log) {
       options_.log(absl::StrCat("accept from ", d.path.remote.ToString(),
@@ -383,10 +407,6 @@ void ServerEndpoint::Process(Conn* c) {
     c->session->OnConnectionEvent(now, *ev);
   }
   c->session->Pump(now);
-  for (const auto& [seq, issued] : conn.connection_ids().local_ids()) {
-    if (std::find(c->routes.begin(), c->routes.end(), issued.id) != c->routes.end()) continue;
-    if (router_->Add(issued.id, c->handle).ok()) c->routes.push_back(issued.id);
-  }
   const size_t max_datagram = options_.connection.max_datagram_size;
   while (!write_blocked_) {
     absl::Span<uint8_t> out = batcher_->NextBuffer(max_datagram);

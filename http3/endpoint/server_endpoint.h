@@ -9,10 +9,11 @@
 // to send is gathered into GSO trains (TransmitBatcher) and sent after each receive batch or
 // timer. Packet buffers come from the arena pool (buffers/).
 //
-// The connection's IDs and reset tokens come from the injected randomness; the endpoint's
-// randomness hands out IDs that name this worker and, for the 16 bytes asked for right after an
-// ID, that ID's HMAC reset token (StatelessResetter), so a reset sent by the router after the
-// state is gone carries the token the client was given.
+// Each connection issues its IDs through a ConnectionIdGenerator (ConnectionConfig): IDs that
+// name this worker (worker_connection_id.h), registered in the router as they are made and
+// removed when the peer retires them, with the HMAC reset token of the static key
+// (StatelessResetter), so a reset sent by the router after the state is gone, by this process or
+// another holding the key, carries the token the client was given.
 #ifndef KITE_HTTP3_ENDPOINT_SERVER_ENDPOINT_H_
 #define KITE_HTTP3_ENDPOINT_SERVER_ENDPOINT_H_
 
@@ -36,6 +37,7 @@
 #include "quic/io/event_loop.h"
 #include "quic/io/transmit_batcher.h"
 #include "quic/io/udp_socket.h"
+#include "quic/io/worker_pool.h"
 #include "tls/tls_context.h"
 
 namespace kite::http3 {
@@ -75,6 +77,9 @@ struct ServerEndpointStats {
 
 class ServerEndpoint {
  public:
+  // Every ID a connection issues has this length and starts with the worker index (one byte).
+  static constexpr size_t kConnectionIdLength = 8;
+
   // Makes the request handler of one connection.
   using HandlerFactory = std::function<std::unique_ptr<ServerHandler>()>;
 
@@ -84,6 +89,14 @@ class ServerEndpoint {
                                                                 tls::TlsServerContext* tls,
                                                                 HandlerFactory handlers,
                                                                 ServerEndpointOptions options);
+  // The endpoint of one worker of a quic::io::WorkerPool (see ServerWorkers): it uses the
+  // worker's loop and socket and does not watch the socket itself; the pool hands it the
+  // datagrams it owns through HandleDatagram/HandleBatchDone/HandleWritable. Its connection IDs
+  // name worker `worker->index()` of `worker_count`. Call on the creating thread before the pool
+  // starts; `worker` must outlive the endpoint.
+  static absl::StatusOr<std::unique_ptr<ServerEndpoint>> CreateOnWorker(
+      quic::io::Worker* worker, uint32_t worker_count, tls::TlsServerContext* tls,
+      HandlerFactory handlers, ServerEndpointOptions options);
   ~ServerEndpoint();
   ServerEndpoint(const ServerEndpoint&) = delete;
   ServerEndpoint& operator=(const ServerEndpoint&) = delete;
@@ -100,12 +113,19 @@ class ServerEndpoint {
   // short-header packets are answered with Stateless Resets.
   void ForgetConnections();
 
+  // Worker mode (CreateOnWorker), on the worker's thread: a datagram this worker owns, the end
+  // of a batch of them (sends what they produced), the socket turning writable.
+  void HandleDatagram(const quic::io::ReceivedDatagram& d) { OnDatagram(d); }
+  void HandleBatchDone() { Settle(); }
+  void HandleWritable();
+
  private:
   struct Conn;
 
   ServerEndpoint(quic::io::EventLoop* loop, tls::TlsServerContext* tls, HandlerFactory handlers,
                  ServerEndpointOptions options);
-  absl::Status Init();
+  // `worker` null: bind a socket of our own and watch it.
+  absl::Status Init(quic::io::Worker* worker, uint32_t worker_count);
   void OnReadable();
   void OnDatagram(const quic::io::ReceivedDatagram& d);
   void Accept(const quic::io::ReceivedDatagram& d);
@@ -117,7 +137,8 @@ class ServerEndpoint {
   // Processes dirty connections, flushes the batcher, reaps terminated connections.
   void Settle();
   void Remove(uint64_t handle);
-  quic::RandomBytes ConnectionRandom();
+  // The IDs (and reset tokens) connection `c` issues; routes them to `c` as they are made.
+  quic::ConnectionIdGenerator ConnectionIds(Conn* c);
 
   quic::io::EventLoop* loop_;
   tls::TlsServerContext* tls_;
@@ -127,7 +148,8 @@ class ServerEndpoint {
 
   // Declared before everything holding its buffers.
   std::unique_ptr<buffers::PacketPool> pool_;
-  std::unique_ptr<quic::io::UdpSocket> socket_;
+  std::unique_ptr<quic::io::UdpSocket> owned_socket_;  // null in worker mode
+  quic::io::UdpSocket* socket_ = nullptr;
   std::unique_ptr<quic::io::RecvBatch> batch_;
   std::unique_ptr<quic::io::TransmitBatcher> batcher_;
   std::optional<quic::io::ConnectionIdRouter> router_;

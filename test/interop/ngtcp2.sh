@@ -104,6 +104,33 @@ if start_kite $n; then
   else ix_pass "$A $n"; ix_note "  $n: up to $conc request streams open at once"; fi
 else ix_fail "$A $n" "kite server did not start"; fi
 
+# kite_server --workers 2: four gtlsclient processes at once (four connections, steered to the
+# workers by their DCIDs) and a fifth that changes its local port mid-download as a NAT rebinding
+# would (--nat-rebinding: no path validation by the client), so its datagrams reach whichever
+# worker's socket the kernel picks and must be forwarded to the worker that owns the connection.
+run_a_workers() {
+  local n=workers-2 i f rc bad="" pids=()
+  if ! start_kite $n --workers 2 -v; then ix_fail "$A $n" "kite server did not start: $(tail -n 3 "$SLOG" | tr '\n' ' ')"; return; fi
+  for i in 0 1 2 3; do
+    gtls $n-$i "$W/$n/client$i.log" -q 127.0.0.1 "$PORT" "$(url c$i.bin)" "$(url c$((i + 4)).bin)" &
+    pids+=($!)
+  done
+  gtls $n-rebind "$W/$n/rebind.log" -q --change-local-addr=20ms --nat-rebinding 127.0.0.1 "$PORT" "$(url 10m.bin)"
+  rc=$?
+  for i in 0 1 2 3; do wait "${pids[$i]}" || bad="$bad client$i-exit"; done
+  for i in 0 1 2 3; do
+    for f in c$i.bin c$((i + 4)).bin; do same_sha "$W/$n-$i/dl/$f" "$WWW/$f" || bad="$bad $f"; done
+  done
+  stop_server
+  if [ $rc -ne 0 ]; then ix_fail "$A $n" "rebinding gtlsclient $(why_rc "$W/$n/rebind.log" $rc)"
+  elif ! same_sha "$W/$n-rebind/dl/10m.bin" "$WWW/10m.bin"; then ix_fail "$A $n" "body SHA-256 differs after the NAT rebinding (10 MB)"
+  elif [ -n "$bad" ]; then ix_fail "$A $n" "concurrent clients: wrong or missing bodies or failures:$bad"
+  elif ! grep -q "connections=5 " "$SLOG"; then ix_fail "$A $n" "kite server's final stats: '$(grep -o 'connections=.*' "$SLOG")', expected 5 connections"
+  elif ! grep -q "migrations=[1-9]" "$SLOG"; then ix_fail "$A $n" "no connection in kite's log followed the rebinding (no migrations=N)"
+  else ix_pass "$A $n"; ix_note "  $n: $(grep -o 'per-worker connections.*' "$SLOG")"; fi
+}
+ix_selftest || run_a_workers
+
 # resumption with 0-RTT: the second connection sends its request in 0-RTT packets, gtlsclient
 # does not report "Early data was rejected", and kite's qlog shows 0-RTT STREAM frames received.
 n=0rtt
