@@ -76,6 +76,7 @@ struct ServerEndpoint::Conn {
   bool dirty = false;
   bool reaping = false;
   bool handshake_logged = false;
+  bool new_token_sent = false;
 };
 
 ServerEndpoint::ServerEndpoint(io::EventLoop* loop, tls::TlsServerContext* tls,
@@ -264,23 +265,33 @@ void ServerEndpoint::Accept(const io::ReceivedDatagram& d) {
   }
   std::optional<quic::ConnectionId> odcid;
   std::optional<quic::ConnectionId> retry_scid;
+  bool validated_by_new_token = false;
   if (!h->token.empty()) {
     absl::StatusOr<io::ValidatedAddressToken> v =
         tokens_->Validate(h->token, d.path.remote, now);
     if (v.ok() && v->kind == io::AddressTokenKind::kRetry) {
       odcid = v->original_dcid;
       retry_scid = h->dcid;
-    } else if (!v.ok()) {
+    } else if (v.ok()) {
+      // RFC 9000 §8.1.3: a NEW_TOKEN token of ours from this client's IP validates its address:
+      // no Retry, no amplification limit. It says nothing about an original DCID (it is not a
+      // Retry token: the kinds are sealed into the token).
+      validated_by_new_token = true;
+      ++stats_.new_tokens_accepted;
+    } else {
       ++stats_.invalid_tokens;
-      // RFC 9000 §8.1.4: a token we cannot use. After our own Retry the client cannot take
-      // another one, so with Retry on the Initial is dropped; otherwise it is as if absent.
-      if (options_.retry) {
+      // RFC 9000 §8.1.4: a token we cannot use. One that claims to come from our Retry means
+      // the client cannot take another Retry, so with Retry on the Initial is dropped; any other
+      // (an expired or foreign NEW_TOKEN token, §8.1.3) is as if absent: Retry as usual.
+      const bool claims_retry =
+          h->token.size() >= 2 && h->token[1] == static_cast<uint8_t>(io::AddressTokenKind::kRetry);
+      if (options_.retry && claims_retry) {
         ++stats_.datagrams_dropped;
         return;
       }
     }
   }
-  if (options_.retry && !odcid.has_value()) {
+  if (options_.retry && !odcid.has_value() && !validated_by_new_token) {
     SendRetry(d, *h);
     return;
   }
@@ -308,6 +319,7 @@ void ServerEndpoint::Accept(const io::ReceivedDatagram& d) {
     config.observer = c->qlog.get();
   }
   config.connection_id_generator = ConnectionIds(c.get());
+  config.address_validated = validated_by_new_token;
   absl::StatusOr<std::unique_ptr<quic::Connection>> conn = quic::Connection::Accept(
       config, *tls_, *h, d.path, now, SecureRandom(), odcid, retry_scid);
   if (!conn.ok()) {
@@ -339,12 +351,25 @@ void ServerEndpoint::Accept(const io::ReceivedDatagram& d) {
   ++stats_.connections_accepted;
   if (options_.verbose && options_.log) {
     options_.log(absl::StrCat("conn ", c->odcid_hex, " from ", d.path.remote.ToString(),
-                              retry_scid.has_value() ? " (address validated by Retry)" : ""));
+                              retry_scid.has_value() ? " (address validated by Retry)" : "",
+                              validated_by_new_token ? " (address validated by NEW_TOKEN)" : ""));
   }
   Conn* raw = c.get();
   connections_.emplace(handle, std::move(c));
   raw->connection->OnDatagram(now, d.path, d.data, static_cast<quic::EcnCodepoint>(d.ecn));
   MarkDirty(raw);
+}
+
+void ServerEndpoint::SendNewToken(Conn* c) {
+  // RFC 9000 §8.1.3: a token for the client's next connection, bound to its IP (not its port,
+  // which changes between connections) and expiring after tokens.new_token_lifetime. One per
+  // connection: kite does not refresh tokens on migration.
+  c->new_token_sent = true;
+  uint8_t token[io::kMaxAddressTokenSize];
+  absl::StatusOr<size_t> len = tokens_->IssueNewToken(c->connection->path().remote, loop_->Now(),
+                                                      random_, absl::MakeSpan(token, sizeof(token)));
+  if (!len.ok()) return;
+  if (c->connection->SendNewToken(absl::MakeConstSpan(token, *len)).ok()) ++stats_.new_tokens_sent;
 }
 
 void ServerEndpoint::SendRetry(const io::ReceivedDatagram& d, const quic::PacketHeader& h) {
@@ -405,6 +430,10 @@ void ServerEndpoint::Process(Conn* c) {
       }
     }
     c->session->OnConnectionEvent(now, *ev);
+  }
+  if (options_.new_tokens && !c->new_token_sent && conn.handshake_confirmed() &&
+      !conn.is_closing()) {
+    SendNewToken(c);
   }
   c->session->Pump(now);
   const size_t max_datagram = options_.connection.max_datagram_size;

@@ -3,7 +3,8 @@
 //
 // One socket, one loop thread. Every datagram goes through a ConnectionIdRouter (RFC 9000 §5.2):
 // to its connection by Destination Connection ID, to a new connection for a client Initial
-// (after a Retry with an encrypted, expiring address token when `retry` is on, RFC 9000 §8.1.2),
+// (after a Retry with an encrypted, expiring address token when `retry` is on, RFC 9000 §8.1.2,
+// unless the Initial shows a NEW_TOKEN token this server issued earlier, §8.1.3),
 // or answered statelessly: Version Negotiation for unknown versions (§6), Stateless Reset for
 // short-header packets of connections we no longer know (§10.3). Everything a connection wants
 // to send is gathered into GSO trains (TransmitBatcher) and sent after each receive batch or
@@ -51,6 +52,9 @@ struct ServerEndpointOptions {
   SessionConfig session;
   // RFC 9000 §8.1.2: answer token-less Initials with a Retry.
   bool retry = false;
+  // RFC 9000 §8.1.3: give every client a NEW_TOKEN token once its handshake is confirmed; a
+  // later connection from the same IP that shows it skips Retry and the amplification limit.
+  bool new_tokens = true;
   quic::io::AddressTokenConfig tokens;
   // 16 bytes (AES-128) for address tokens; empty: random for this process.
   std::vector<uint8_t> token_key;
@@ -68,6 +72,8 @@ struct ServerEndpointStats {
   uint64_t connections_closed = 0;
   uint64_t retries_sent = 0;
   uint64_t invalid_tokens = 0;
+  uint64_t new_tokens_sent = 0;
+  uint64_t new_tokens_accepted = 0;  // Initials whose NEW_TOKEN token validated the address
   uint64_t version_negotiations_sent = 0;
   uint64_t stateless_resets_sent = 0;
   uint64_t datagrams_received = 0;
@@ -130,6 +136,7 @@ class ServerEndpoint {
   void OnDatagram(const quic::io::ReceivedDatagram& d);
   void Accept(const quic::io::ReceivedDatagram& d);
   void SendRetry(const quic::io::ReceivedDatagram& d, const quic::PacketHeader& header);
+  void SendNewToken(Conn* c);
   void SendReply(const quic::io::ReceivedDatagram& d, absl::Span<const uint8_t> bytes);
   void MarkDirty(Conn* c);
   // Events -> session, session pump, new IDs -> router, datagrams -> batcher, timer.

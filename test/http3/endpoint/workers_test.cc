@@ -113,11 +113,11 @@ TEST_CASE("clients fetch concurrently from 2 to 4 workers; connections spread an
     INFO("workers=" << workers);
     Setup s;
     s.Start(workers);
-    constexpr size_t kClients = 16;
+    constexpr size_t kClients = 12;
     std::vector<std::unique_ptr<ClientEndpoint>> clients;
     for (size_t i = 0; i < kClients; ++i) {
       clients.push_back(s.NewClient());
-      clients.back()->Fetch(Get(20000 + 1000 * i));
+      clients.back()->Fetch(Get(10000 + 1000 * i));
       clients.back()->Fetch(Get(5000));
       clients.back()->Flush();
     }
@@ -131,7 +131,7 @@ TEST_CASE("clients fetch concurrently from 2 to 4 workers; connections spread an
     for (size_t i = 0; i < kClients; ++i) {
       ClientEndpoint& c = *clients[i];
       CHECK(c.result(0).status == 200);
-      CHECK(c.result(0).sha256 == PatternSha256(20000 + 1000 * i));
+      CHECK(c.result(0).sha256 == PatternSha256(10000 + 1000 * i));
       CHECK(c.result(1).sha256 == PatternSha256(5000));
       std::optional<uint32_t> owner = OwnerOf(c);
       REQUIRE(owner.has_value());
@@ -145,8 +145,8 @@ TEST_CASE("clients fetch concurrently from 2 to 4 workers; connections spread an
       CHECK(stats[w].connections_accepted == per_worker[w]);
       if (per_worker[w] > 0) ++used;
     }
-    // Client Initials are steered by a hash of their random DCIDs: 16 connections all on one
-    // worker would take odds of 2^-15 or less.
+    // Client Initials are steered by a hash of their random DCIDs: 12 connections all on one
+    // worker would take odds of 2^-11 or less.
     CHECK(used >= 2);
     for (auto& c : clients) c->Close();
     REQUIRE(s.RunUntil([&] { return s.server->ConnectionCount() == 0; }));
@@ -158,11 +158,11 @@ TEST_CASE("clients that move to a new port mid-transfer reach the owning worker 
           "[endpoint][workers]") {
   Setup s;
   s.Start(3);
-  constexpr size_t kClients = 6;
-  constexpr uint64_t kBody = 1500000;
+  constexpr size_t kClients = 4;
+  constexpr uint64_t kBody = 1000000;
   std::vector<std::unique_ptr<ClientEndpoint>> clients;
   for (size_t i = 0; i < kClients; ++i) {
-    clients.push_back(s.NewClient(/*migrate_after=*/200000));
+    clients.push_back(s.NewClient(/*migrate_after=*/150000));
     clients.back()->Fetch(Get(kBody));
     clients.back()->Flush();
   }

@@ -287,3 +287,44 @@ TEST_CASE("the server issues the IDs and reset tokens of its generator; the clie
 
 }  // namespace
 }  // namespace kite::quic::test
+
+namespace kite::quic::test {
+namespace {
+
+TEST_CASE("a server whose I/O layer validated the address (NEW_TOKEN) is not amplification-bound",
+          "[connection][new_token]") {
+  // As in the amplification test above: only the client's first datagram arrives. With the
+  // address validated up front (RFC 9000 §8.1.3) the server's PTO retransmissions may exceed
+  // three times what it received.
+  for (bool validated : {false, true}) {
+    HarnessOptions opts;
+    opts.link.propagation_delay = absl::Milliseconds(10);
+    opts.server.address_validated = validated;
+    size_t client_bytes = 0;
+    size_t server_bytes = 0;
+    int client_datagrams = 0;
+    opts.inspect = [&](bool from_client, absl::Span<const uint8_t> d) {
+      if (from_client) {
+        if (++client_datagrams > 1) return false;
+        client_bytes += d.size();
+      } else {
+        server_bytes += d.size();
+      }
+      return true;
+    };
+    ConnectionHarness h(opts);
+    REQUIRE(h.Init().ok());
+    REQUIRE(h.Connect().ok());
+    h.RunUntil([] { return false; }, absl::Seconds(5));
+    REQUIRE(h.server() != nullptr);
+    CHECK(h.server()->address_validated() == validated);
+    if (validated) {
+      CHECK(server_bytes > 3 * client_bytes);
+    } else {
+      CHECK(server_bytes <= 3 * client_bytes);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace kite::quic::test
