@@ -127,7 +127,7 @@ run_a_workers() {
   elif [ -n "$bad" ]; then ix_fail "$A $n" "concurrent clients: wrong or missing bodies or failures:$bad"
   elif ! grep -q "connections=5 " "$SLOG"; then ix_fail "$A $n" "kite server's final stats: '$(grep -o 'connections=.*' "$SLOG")', expected 5 connections"
   elif ! grep -q "migrations=[1-9]" "$SLOG"; then ix_fail "$A $n" "no connection in kite's log followed the rebinding (no migrations=N)"
-  else ix_pass "$A $n"; ix_note "  $n: $(grep -o 'per-worker connections.*' "$SLOG")"; fi
+  else ix_pass "$A $n"; ix_note "  $n: $(grep -o 'per worker: .*' "$SLOG")"; fi
 }
 ix_selftest || run_a_workers
 
@@ -160,6 +160,31 @@ if start_kite $n --0rtt; then
   fi
   stop_server
 else ix_fail "$A $n" "kite server did not start"; fi
+
+# NEW_TOKEN (RFC 9000 §8.1.3) against kite_server --retry: gtlsclient keeps the token kite sends
+# (--token-file) and shows it in its next Initial; kite accepts it as address validation and
+# sends no second Retry.
+run_a_new_token() {
+  local n=new-token rc1 rc2 tok
+  if ! start_kite $n --retry; then ix_fail "$A $n" "kite server did not start"; return; fi
+  tok=$W/$n/token.bin
+  gtls $n "$W/$n/client1.log" -q --token-file="$tok" 127.0.0.1 "$PORT" "$(url 1k.bin)"
+  rc1=$?
+  rm -f "$W/$n/dl/1k.bin"
+  if [ $rc1 -ne 0 ] || [ ! -s "$tok" ]; then
+    ix_fail "$A $n" "first connection: $(why_rc "$W/$n/client1.log" $rc1); token file $( [ -s "$tok" ] && echo written || echo missing)"
+    stop_server
+    return
+  fi
+  gtls $n "$W/$n/client2.log" -q --token-file="$tok" 127.0.0.1 "$PORT" "$(url 1k.bin)"
+  rc2=$?
+  stop_server
+  if [ $rc2 -ne 0 ]; then ix_fail "$A $n" "second connection: $(why_rc "$W/$n/client2.log" $rc2)"
+  elif ! same_sha "$W/$n/dl/1k.bin" "$WWW/1k.bin"; then ix_fail "$A $n" "body SHA-256 differs on the second connection"
+  elif ! grep -q "connections=2 retries=1 new_tokens_accepted=1 " "$SLOG"; then ix_fail "$A $n" "kite server's final stats: '$(grep -o 'connections=.*' "$SLOG")', expected 2 connections, 1 Retry, 1 NEW_TOKEN token accepted"
+  else ix_pass "$A $n"; ix_note "  $n: $(grep -o 'connections=[0-9]* retries=[0-9]* new_tokens_accepted=[0-9]*' "$SLOG")"; fi
+}
+ix_selftest || run_a_new_token
 
 # ChaCha20-Poly1305: (a) gtlsclient offers only ChaCha20; (b) kite's server runs without AES-NI
 # (OPENSSL_ia32cap), gtlsclient offers its default list (AES-128-GCM first).
@@ -269,6 +294,29 @@ if start_ngtcp2 $n -q; then
   fi
   stop_server
 else ix_fail "$B $n" "gtlsserver did not start"; fi
+
+# NEW_TOKEN (RFC 9000 §8.1.3) against gtlsserver -V (address validation by Retry): kite_client
+# stores the server's token in --session-file and sends it in the next connection's Initial,
+# which then needs no Retry (one handshake round trip instead of two).
+run_b_new_token() {
+  local n=new-token rc1 rc2 sess
+  if ! start_ngtcp2 $n -q -V; then ix_fail "$B $n" "gtlsserver did not start"; return; fi
+  sess=$W/$n/session.bin
+  kc "$W/$n/client1.log" -v --ca "$CERT" --session-file "$sess" -o "$W/$n/first.bin" "$(url 1k.bin)"
+  rc1=$?
+  kc "$W/$n/client2.log" -v --ca "$CERT" --session-file "$sess" -o "$W/$n/second.bin" "$(url 1k.bin)"
+  rc2=$?
+  stop_server
+  if [ $rc1 -ne 0 ]; then ix_fail "$B $n" "first connection: $(why_rc "$W/$n/client1.log" $rc1)"
+  elif ! grep -q "^\* NEW_TOKEN: received" "$W/$n/client1.log"; then ix_fail "$B $n" "kite_client received no NEW_TOKEN from gtlsserver"
+  elif ! grep -q "^\* handshake: .* 2 round trip" "$W/$n/client1.log"; then ix_fail "$B $n" "first connection: '$(grep '^\* handshake' "$W/$n/client1.log")', expected a Retry (2 round trips)"
+  elif [ $rc2 -ne 0 ]; then ix_fail "$B $n" "second connection: $(why_rc "$W/$n/client2.log" $rc2)"
+  elif ! same_sha "$W/$n/second.bin" "$WWW/1k.bin"; then ix_fail "$B $n" "body SHA-256 differs on the second connection"
+  elif ! grep -q "with an address token" "$W/$n/client2.log"; then ix_fail "$B $n" "kite_client did not read the token back from --session-file"
+  elif ! grep -q "^\* handshake: .* 1 round trip" "$W/$n/client2.log"; then ix_fail "$B $n" "second connection: '$(grep '^\* handshake' "$W/$n/client2.log")', expected no Retry (1 round trip)"
+  else ix_pass "$B $n"; fi
+}
+ix_selftest || run_b_new_token
 
 # ChaCha20: (a) gtlsserver allows only ChaCha20; (b) kite's client without AES-NI offers
 # ChaCha20 first and GnuTLS follows the client's order.

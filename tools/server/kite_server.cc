@@ -428,12 +428,14 @@ int Main(int argc, char** argv) {
       st.version_negotiations_sent += w.version_negotiations_sent;
       st.stateless_resets_sent += w.stateless_resets_sent;
       st.early_data_accepted += w.early_data_accepted;
-      absl::StrAppend(&spread, i == 0 ? "" : ",", w.connections_accepted);
-      absl::StrAppend(&spread, "/fwd_in=", workers->worker(i).forwarded_in());
+      st.new_tokens_accepted += w.new_tokens_accepted;
+      absl::StrAppend(&spread, i == 0 ? "" : " ", "w", i, ":connections=", w.connections_accepted,
+                      ",forwarded_in=", workers->worker(i).forwarded_in());
     }
-    Log(absl::StrCat("per-worker connections/forwarded: ", spread));
+    Log(absl::StrCat("per worker: ", spread));
   }
   Log(absl::StrCat("connections=", st.connections_accepted, " retries=", st.retries_sent,
+                   " new_tokens_accepted=", st.new_tokens_accepted,
                    " version_negotiations=", st.version_negotiations_sent,
                    " stateless_resets=", st.stateless_resets_sent,
                    " 0rtt_accepted=", st.early_data_accepted));
