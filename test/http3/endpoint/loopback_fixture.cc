@@ -40,6 +40,7 @@ absl::Status Loopback::Start(const FixtureOptions& options) {
   }
   eo.retry = options.retry;
   eo.new_tokens = options.new_tokens;
+  eo.tokens.new_token_lifetime = options.new_token_lifetime;
   eo.stateless_reset_key = options.stateless_reset_key;
   eo.connection.max_datagram_size = 1452;
   eo.connection.initial_max_data = 8 << 20;

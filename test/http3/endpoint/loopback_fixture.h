@@ -24,6 +24,7 @@ struct FixtureOptions {
   bool early_data = false;
   bool retry = false;
   bool new_tokens = true;
+  absl::Duration new_token_lifetime = absl::Hours(24);
   // The server's static stateless-reset key (32 bytes); empty: random.
   std::vector<uint8_t> stateless_reset_key;
 };

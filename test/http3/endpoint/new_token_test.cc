@@ -69,6 +69,25 @@ TEST_CASE("with Retry on, a NEW_TOKEN token from the first connection skips Retr
   CHECK(lb.server().stats().connections_accepted == 3);
 }
 
+TEST_CASE("an expired NEW_TOKEN token is no token: Retry as usual", "[endpoint][new_token]") {
+  Loopback lb;
+  FixtureOptions fo;
+  fo.retry = true;
+  // Expired by the time any client could show it.
+  fo.new_token_lifetime = absl::Microseconds(1);
+  REQUIRE(lb.Start(fo).ok());
+  auto first = lb.NewClient();
+  REQUIRE(first.ok());
+  std::vector<uint8_t> token = FetchAndTakeToken(lb, **first, 1000);
+  auto second = lb.NewClient({}, 0, token);
+  REQUIRE(second.ok());
+  FetchAndTakeToken(lb, **second, 1000);
+  CHECK(lb.server().stats().retries_sent == 2);
+  CHECK(lb.server().stats().invalid_tokens == 1);
+  CHECK(lb.server().stats().new_tokens_accepted == 0);
+  CHECK(lb.server().stats().connections_accepted == 2);
+}
+
 TEST_CASE("a server with new_tokens off sends none", "[endpoint][new_token]") {
   Loopback lb;
   FixtureOptions fo;
