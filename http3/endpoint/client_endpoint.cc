@@ -246,6 +246,12 @@ void ClientEndpoint::Flush() {
   in_flush_ = true;
   const absl::Time now = loop_->Now();
   while (std::optional<quic::ConnectionEvent> ev = connection_->PollEvent()) {
+    if (ev->type == quic::ConnectionEvent::Type::kNewToken) {
+      // Only the newest is worth keeping (RFC 9000 §8.1.3: a client uses one token once).
+      address_tokens_.clear();
+      address_tokens_.push_back(ev->data);
+      continue;
+    }
     if (ev->type == quic::ConnectionEvent::Type::kHandshakeCompleted &&
         !timings_.handshake_completed.has_value()) {
       timings_.handshake_completed = now;
@@ -314,6 +320,12 @@ std::vector<std::vector<uint8_t>> ClientEndpoint::TakeTickets() {
   for (std::vector<uint8_t>& t : session_->TakeResumptionTickets()) tickets_.push_back(std::move(t));
   std::vector<std::vector<uint8_t>> out;
   out.swap(tickets_);
+  return out;
+}
+
+std::vector<std::vector<uint8_t>> ClientEndpoint::TakeAddressTokens() {
+  std::vector<std::vector<uint8_t>> out;
+  out.swap(address_tokens_);
   return out;
 }
 

@@ -39,7 +39,8 @@ namespace kite::http3 {
 struct ClientEndpointOptions {
   quic::SocketAddress server;
   quic::io::UdpSocketOptions socket;
-  // server_name, version, congestion controller, resumption_session (0-RTT),
+  // server_name, version, congestion controller, resumption_session (0-RTT), address_token (a
+  // NEW_TOKEN token from TakeAddressTokens of an earlier connection to this server),
   // key_update_interval_packets, ...; the observer field is ignored (see qlog_dir).
   quic::ConnectionConfig connection;
   // resumption_ticket must equal connection.resumption_session when resuming.
@@ -108,6 +109,9 @@ class ClientEndpoint {
   void Close();
   // Tickets for a later 0-RTT connection, as ClientSession hands them out.
   std::vector<std::vector<uint8_t>> TakeTickets();
+  // The server's NEW_TOKEN token (RFC 9000 §8.1.3) for ConnectionConfig::address_token of a
+  // later connection: the newest one received, then nothing until another arrives.
+  std::vector<std::vector<uint8_t>> TakeAddressTokens();
 
   const quic::Connection& connection() const { return *connection_; }
   const ClientTimings& timings() const { return timings_; }
@@ -167,6 +171,7 @@ class ClientEndpoint {
   size_t next_to_send_ = 0;
   BodyCallback on_body_;
   std::vector<std::vector<uint8_t>> tickets_;
+  std::vector<std::vector<uint8_t>> address_tokens_;
   ClientTimings timings_;
   uint64_t body_bytes_ = 0;
   bool migrated_ = false;

@@ -21,8 +21,6 @@ namespace {
 
 namespace io = quic::io;
 
-// Every ID a connection issues has this length and starts with the worker index (one byte).
-constexpr size_t kConnectionIdLength = 8;
 constexpr size_t kReplyBufferSize = 1500;
 
 // Wraps the application's handler to log requests with -v.
@@ -78,6 +76,7 @@ struct ServerEndpoint::Conn {
   bool dirty = false;
   bool reaping = false;
   bool handshake_logged = false;
+  bool new_token_sent = false;
 };
 
 ServerEndpoint::ServerEndpoint(io::EventLoop* loop, tls::TlsServerContext* tls,
@@ -97,12 +96,25 @@ absl::StatusOr<std::unique_ptr<ServerEndpoint>> ServerEndpoint::Create(
   }
   std::unique_ptr<ServerEndpoint> e(
       new ServerEndpoint(loop, tls, std::move(handlers), std::move(options)));
-  absl::Status st = e->Init();
+  absl::Status st = e->Init(nullptr, 1);
   if (!st.ok()) return st;
   return e;
 }
 
-absl::Status ServerEndpoint::Init() {
+absl::StatusOr<std::unique_ptr<ServerEndpoint>> ServerEndpoint::CreateOnWorker(
+    io::Worker* worker, uint32_t worker_count, tls::TlsServerContext* tls,
+    HandlerFactory handlers, ServerEndpointOptions options) {
+  if (worker == nullptr || tls == nullptr || !handlers) {
+    return absl::InvalidArgumentError("ServerEndpoint needs a worker, a TLS context and handlers");
+  }
+  std::unique_ptr<ServerEndpoint> e(
+      new ServerEndpoint(&worker->loop(), tls, std::move(handlers), std::move(options)));
+  absl::Status st = e->Init(worker, worker_count);
+  if (!st.ok()) return st;
+  return e;
+}
+
+absl::Status ServerEndpoint::Init(io::Worker* worker, uint32_t worker_count) {
   options_.connection.local_cid_length = kConnectionIdLength;
   buffers::PacketPoolOptions po;
   po.buffer_size = buffers::kMaxPacketBufferSize;
@@ -112,16 +124,23 @@ absl::Status ServerEndpoint::Init() {
   absl::StatusOr<std::unique_ptr<buffers::PacketPool>> pool = buffers::PacketPool::Create(po);
   if (!pool.ok()) return pool.status();
   pool_ = std::move(*pool);
-  absl::StatusOr<std::unique_ptr<io::UdpSocket>> sock =
-      io::UdpSocket::Bind(options_.local, options_.socket);
-  if (!sock.ok()) return sock.status();
-  socket_ = std::move(*sock);
-  batch_ = std::make_unique<io::RecvBatch>(pool_.get(), 32);
-  batcher_ = std::make_unique<io::TransmitBatcher>(pool_.get(), socket_.get());
+  if (worker != nullptr) {
+    socket_ = &worker->socket();
+  } else {
+    absl::StatusOr<std::unique_ptr<io::UdpSocket>> sock =
+        io::UdpSocket::Bind(options_.local, options_.socket);
+    if (!sock.ok()) return sock.status();
+    owned_socket_ = std::move(*sock);
+    socket_ = owned_socket_.get();
+    batch_ = std::make_unique<io::RecvBatch>(pool_.get(), 32);
+  }
+  batcher_ = std::make_unique<io::TransmitBatcher>(pool_.get(), socket_);
 
   io::RouterConfig rc;
   rc.cid_format.length = kConnectionIdLength;
   rc.cid_format.worker_bytes = 1;
+  rc.worker_index = worker != nullptr ? worker->index() : 0;
+  rc.worker_count = worker_count;
   rc.stateless_reset_key = options_.stateless_reset_key.empty()
                                ? SecureRandomVector(io::kStatelessResetKeySize)
                                : options_.stateless_reset_key;
@@ -139,49 +158,51 @@ absl::Status ServerEndpoint::Init() {
   if (!tokens.ok()) return tokens.status();
   tokens_.emplace(std::move(*tokens));
 
+  // Worker mode: the pool watches the socket and calls HandleDatagram & co.
+  if (worker != nullptr) return absl::OkStatus();
   return loop_->WatchFd(socket_->fd(), io::kFdReadable, [this](uint32_t ready) {
-    if (ready & io::kFdWritable) {
-      write_blocked_ = false;
-      (void)loop_->UpdateFd(socket_->fd(), io::kFdReadable);
-      // Everyone may have more to send now.
-      for (auto& [h, c] : connections_) MarkDirty(c.get());
-    }
+    if (ready & io::kFdWritable) HandleWritable();
     if (ready & (io::kFdReadable | io::kFdError)) OnReadable();
     Settle();
   });
 }
 
+void ServerEndpoint::HandleWritable() {
+  write_blocked_ = false;
+  (void)loop_->UpdateFd(socket_->fd(), io::kFdReadable);
+  // Everyone may have more to send now.
+  for (auto& [h, c] : connections_) MarkDirty(c.get());
+  Settle();
+}
+
 ServerEndpoint::~ServerEndpoint() {
-  if (socket_ != nullptr) (void)loop_->UnwatchFd(socket_->fd());
+  if (owned_socket_ != nullptr) (void)loop_->UnwatchFd(socket_->fd());
   std::vector<uint64_t> handles;
   for (auto& [h, c] : connections_) handles.push_back(h);
   // Still closing or draining: logged and freed as if their time had come.
   for (uint64_t h : handles) Remove(h);
 }
 
-quic::RandomBytes ServerEndpoint::ConnectionRandom() {
-  // The connection asks for an ID (kConnectionIdLength bytes) and then for its reset token (16
-  // bytes); see the header comment.
-  struct State {
-    std::optional<quic::ConnectionId> last_id;
+quic::ConnectionIdGenerator ServerEndpoint::ConnectionIds(Conn* c) {
+  // Every ID the connection issues names this worker (so any worker steers its datagrams here)
+  // and is routed to the connection the moment it exists; its reset token is the HMAC of the ID
+  // under the static key (RFC 9000 §10.3.2), which any worker or a restarted server recomputes.
+  quic::ConnectionIdGenerator g;
+  g.new_id = [this, c](size_t) {
+    quic::ConnectionId id = router_->NewConnectionId(random_);
+    if (router_->Add(id, c->handle).ok()) c->routes.push_back(id);
+    return id;
   };
-  auto state = std::make_shared<State>();
-  const io::ConnectionIdRouter* router = &*router_;
-  return [state, router](uint8_t* out, size_t len) {
-    if (len == quic::kStatelessResetTokenLength && state->last_id.has_value()) {
-      quic::StatelessResetToken token = router->ResetToken(*state->last_id);
-      std::memcpy(out, token.data(), len);
-      state->last_id.reset();
-      return;
-    }
-    SecureRandom()(out, len);
-    if (len == kConnectionIdLength) {
-      out[0] = 0;  // worker index (one worker per endpoint)
-      state->last_id = quic::ConnectionId(out, len);
-    } else {
-      state->last_id.reset();
-    }
+  g.reset_token = [this](const quic::ConnectionId& id) { return router_->ResetToken(id); };
+  g.retired = [this, c](const quic::ConnectionId& id) {
+    // RFC 9000 §19.16: the peer will not use it again; a late packet to it gets a reset, which
+    // the peer ignores for a retired ID (§10.3.1).
+    auto it = std::find(c->routes.begin(), c->routes.end(), id);
+    if (it == c->routes.end()) return;
+    router_->Remove(id);
+    c->routes.erase(it);
   };
+  return g;
 }
 
 void ServerEndpoint::OnReadable() {
@@ -227,6 +248,8 @@ void ServerEndpoint::OnDatagram(const io::ReceivedDatagram& d) {
       SendReply(d, absl::MakeConstSpan(reply_.data(), r.reply_size));
       return;
     case io::RouteAction::kOtherWorker:
+      // The pool steers by the same rule before we see a datagram, so this is only a
+      // datagram the router and the pool disagree on: nothing to do but drop it.
     case io::RouteAction::kDrop:
       ++stats_.datagrams_dropped;
       return;
@@ -242,23 +265,33 @@ void ServerEndpoint::Accept(const io::ReceivedDatagram& d) {
   }
   std::optional<quic::ConnectionId> odcid;
   std::optional<quic::ConnectionId> retry_scid;
+  bool validated_by_new_token = false;
   if (!h->token.empty()) {
     absl::StatusOr<io::ValidatedAddressToken> v =
         tokens_->Validate(h->token, d.path.remote, now);
     if (v.ok() && v->kind == io::AddressTokenKind::kRetry) {
       odcid = v->original_dcid;
       retry_scid = h->dcid;
-    } else if (!v.ok()) {
+    } else if (v.ok()) {
+      // RFC 9000 §8.1.3: a NEW_TOKEN token of ours from this client's IP validates its address:
+      // no Retry, no amplification limit. It says nothing about an original DCID (it is not a
+      // Retry token: the kinds are sealed into the token).
+      validated_by_new_token = true;
+      ++stats_.new_tokens_accepted;
+    } else {
       ++stats_.invalid_tokens;
-      // RFC 9000 §8.1.4: a token we cannot use. After our own Retry the client cannot take
-      // another one, so with Retry on the Initial is dropped; otherwise it is as if absent.
-      if (options_.retry) {
+      // RFC 9000 §8.1.4: a token we cannot use. One that claims to come from our Retry means
+      // the client cannot take another Retry, so with Retry on the Initial is dropped; any other
+      // (an expired or foreign NEW_TOKEN token, §8.1.3) is as if absent: Retry as usual.
+      const bool claims_retry =
+          h->token.size() >= 2 && h->token[1] == static_cast<uint8_t>(io::AddressTokenKind::kRetry);
+      if (options_.retry && claims_retry) {
         ++stats_.datagrams_dropped;
         return;
       }
     }
   }
-  if (options_.retry && !odcid.has_value()) {
+  if (options_.retry && !odcid.has_value() && !validated_by_new_token) {
     SendRetry(d, *h);
     return;
   }
@@ -285,9 +318,12 @@ void ServerEndpoint::Accept(const io::ReceivedDatagram& d) {
     c->qlog = std::make_unique<quic::qlog::QlogWriter>(qo, c->qlog_sink.get());
     config.observer = c->qlog.get();
   }
+  config.connection_id_generator = ConnectionIds(c.get());
+  config.address_validated = validated_by_new_token;
   absl::StatusOr<std::unique_ptr<quic::Connection>> conn = quic::Connection::Accept(
-      config, *tls_, *h, d.path, now, ConnectionRandom(), odcid, retry_scid);
+      config, *tls_, *h, d.path, now, SecureRandom(), odcid, retry_scid);
   if (!conn.ok()) {
+    for (const quic::ConnectionId& id : c->routes) router_->Remove(id);
     ++stats_.datagrams_dropped;
     if (options_.verbose && options_.log) {
       options_.log(absl::StrCat("accept from ", d.path.remote.ToString(),
@@ -315,12 +351,25 @@ void ServerEndpoint::Accept(const io::ReceivedDatagram& d) {
   ++stats_.connections_accepted;
   if (options_.verbose && options_.log) {
     options_.log(absl::StrCat("conn ", c->odcid_hex, " from ", d.path.remote.ToString(),
-                              retry_scid.has_value() ? " (address validated by Retry)" : ""));
+                              retry_scid.has_value() ? " (address validated by Retry)" : "",
+                              validated_by_new_token ? " (address validated by NEW_TOKEN)" : ""));
   }
   Conn* raw = c.get();
   connections_.emplace(handle, std::move(c));
   raw->connection->OnDatagram(now, d.path, d.data, static_cast<quic::EcnCodepoint>(d.ecn));
   MarkDirty(raw);
+}
+
+void ServerEndpoint::SendNewToken(Conn* c) {
+  // RFC 9000 §8.1.3: a token for the client's next connection, bound to its IP (not its port,
+  // which changes between connections) and expiring after tokens.new_token_lifetime. One per
+  // connection: kite does not refresh tokens on migration.
+  c->new_token_sent = true;
+  uint8_t token[io::kMaxAddressTokenSize];
+  absl::StatusOr<size_t> len = tokens_->IssueNewToken(c->connection->path().remote, loop_->Now(),
+                                                      random_, absl::MakeSpan(token, sizeof(token)));
+  if (!len.ok()) return;
+  if (c->connection->SendNewToken(absl::MakeConstSpan(token, *len)).ok()) ++stats_.new_tokens_sent;
 }
 
 void ServerEndpoint::SendRetry(const io::ReceivedDatagram& d, const quic::PacketHeader& h) {
@@ -382,11 +431,11 @@ void ServerEndpoint::Process(Conn* c) {
     }
     c->session->OnConnectionEvent(now, *ev);
   }
-  c->session->Pump(now);
-  for (const auto& [seq, issued] : conn.connection_ids().local_ids()) {
-    if (std::find(c->routes.begin(), c->routes.end(), issued.id) != c->routes.end()) continue;
-    if (router_->Add(issued.id, c->handle).ok()) c->routes.push_back(issued.id);
+  if (options_.new_tokens && !c->new_token_sent && conn.handshake_confirmed() &&
+      !conn.is_closing()) {
+    SendNewToken(c);
   }
+  c->session->Pump(now);
   const size_t max_datagram = options_.connection.max_datagram_size;
   while (!write_blocked_) {
     absl::Span<uint8_t> out = batcher_->NextBuffer(max_datagram);

@@ -93,7 +93,7 @@ Connection::Connection(const ConnectionConfig& config, Perspective perspective,
       version_(config.version),
       path_(path),
       observer_(config.observer),
-      cids_(config.local_cid_length, random_),
+      cids_(config.local_cid_length, random_, config.connection_id_generator),
       idle_start_(now) {
   for (int i = 0; i < tls::kNumPacketNumberSpaces; ++i) {
     AckPolicy policy;
@@ -175,6 +175,10 @@ absl::Status Connection::InitClient(tls::TlsClientContext& tls, absl::Time now) 
   random_(dcid, sizeof(dcid));
   original_dcid_ = ConnectionId(dcid, sizeof(dcid));
   cids_.SetInitialPeerId(original_dcid_);
+  // RFC 9000 §8.1.3: a NEW_TOKEN token from an earlier connection goes in our Initials.
+  if (config_.address_token.size() <= kMaxAddressTokenLength) {
+    retry_token_ = config_.address_token;
+  }
   absl::Status st = InstallInitialKeys(original_dcid_);
   if (!st.ok()) return st;
 
@@ -207,8 +211,9 @@ absl::Status Connection::InitServer(tls::TlsServerContext& tls, const PacketHead
                                     std::optional<ConnectionId> retry_source_cid) {
   original_dcid_ = original_dcid.value_or(header.dcid);
   retry_source_cid_ = retry_source_cid;
-  // A valid Retry token proves the client's address (RFC 9000 §8.1.2).
-  address_validated_ = retry_source_cid.has_value();
+  // A valid Retry token proves the client's address (RFC 9000 §8.1.2), as does a NEW_TOKEN
+  // token the I/O layer validated (§8.1.3).
+  address_validated_ = retry_source_cid.has_value() || config_.address_validated;
   cids_.SetInitialPeerId(header.scid);
   peer_initial_scid_ = header.scid;
   // Initial keys come from the DCID of this Initial (after a Retry, the Retry's SCID).
@@ -828,7 +833,13 @@ absl::Status Connection::OnFrame(absl::Time now, PacketType type, PacketNumberSp
       return TransportErrorStatus(TransportErrorCode::kProtocolViolation,
                                   "client sent NEW_TOKEN", 0x07);
     }
-    (void)f;
+    // RFC 9000 §8.1.3: the client keeps it for a later connection; tokens too long to send
+    // back are of no use.
+    if (f->token.size() <= kMaxAddressTokenLength) {
+      ConnectionEvent ev{ConnectionEvent::Type::kNewToken};
+      ev.data.assign(f->token.begin(), f->token.end());
+      Emit(std::move(ev));
+    }
     return absl::OkStatus();
   }
   if (const auto* f = std::get_if<MaxDataFrame>(&frame)) {
@@ -1001,6 +1012,7 @@ void Connection::HandleAcked(absl::Time now, PacketNumberSpace sp, const SentPac
     if (rec.key_phase == app_keys_.key_phase) app_keys_.update_acknowledged = true;
     // RFC 9001 §4.1.2: a client may confirm the handshake on the ACK of a 1-RTT packet.
     if (perspective_ == Perspective::kClient && handshake_complete_) ConfirmHandshake(now);
+    if (rec.new_token && !new_token_pending_) new_token_.clear();
   }
 }
 
@@ -1021,6 +1033,7 @@ void Connection::HandleLost(absl::Time now, PacketNumberSpace sp, const SentPack
     streams_->OnStreamControlFrameLost(c.stream_id, ToStreamControlFrame(c.kind));
   }
   if (rec.handshake_done) handshake_done_pending_ = true;
+  if (rec.new_token && !new_token_.empty()) new_token_pending_ = true;
   if (rec.max_data) streams_->OnMaxDataLost();
   if (rec.data_blocked) streams_->OnDataBlockedLost();
   if (rec.max_streams_bidi) streams_->OnMaxStreamsLost(true);
@@ -1194,7 +1207,7 @@ bool Connection::HasDataToSend(EncryptionLevel level, absl::Time now) const {
     return false;
   }
   if (level == EncryptionLevel::kApplication) {
-    if (handshake_done_pending_ || !pending_new_cids_.empty() ||
+    if (handshake_done_pending_ || new_token_pending_ || !pending_new_cids_.empty() ||
         !cids_.pending_retirements_view().empty() || !pending_path_responses_.empty() ||
         ping_pending_ || challenge_send_pending_) {
       return true;
@@ -1416,6 +1429,16 @@ size_t Connection::BuildPacket(absl::Time now, EncryptionLevel level, absl::Span
       rec.handshake_done = true;
       eliciting = true;
       note(HandshakeDoneFrame{});
+    }
+    // NEW_TOKEN (server, 1-RTT only: RFC 9000 §12.4).
+    if (level == EncryptionLevel::kApplication && new_token_pending_) {
+      NewTokenFrame f{absl::MakeConstSpan(new_token_)};
+      if (EncodeFrame(f, pw)) {
+        new_token_pending_ = false;
+        rec.new_token = true;
+        eliciting = true;
+        note(f);
+      }
     }
     // 3. CRYPTO.
     CryptoStream& cs = crypto_[static_cast<int>(level)];
@@ -2065,6 +2088,19 @@ absl::Status Connection::SetStreamPriority(uint64_t stream_id, uint8_t urgency, 
 uint64_t Connection::StreamBufferedBytes(uint64_t stream_id) const {
   Stream* s = streams_->GetStream(stream_id);
   return s == nullptr ? 0 : s->bytes_buffered();
+}
+
+absl::Status Connection::SendNewToken(absl::Span<const uint8_t> token) {
+  // RFC 9000 §19.7: only servers send NEW_TOKEN, and never an empty one.
+  if (perspective_ != Perspective::kServer) {
+    return absl::FailedPreconditionError("only a server sends NEW_TOKEN");
+  }
+  if (token.empty() || token.size() > kMaxAddressTokenLength) {
+    return absl::InvalidArgumentError("NEW_TOKEN token empty or too long");
+  }
+  new_token_.assign(token.begin(), token.end());
+  new_token_pending_ = true;
+  return absl::OkStatus();
 }
 
 absl::Status Connection::SendDatagram(absl::Span<const uint8_t> data) {

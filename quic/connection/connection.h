@@ -137,6 +137,15 @@ class Connection : public tls::QuicTlsVisitor {
   // Client: the application data of the ticket this connection resumed with (empty if none).
   const std::vector<uint8_t>& remembered_application_data() const { return remembered_app_data_; }
 
+  // --- Address tokens (RFC 9000 §8.1.3) ---
+  // Server: sends `token` in a NEW_TOKEN frame (§19.7, 1-RTT only, retransmitted if lost) for
+  // the client's later connections; a second call replaces a token not yet sent.
+  // FailedPrecondition on a client, InvalidArgument for an empty or over-long token
+  // (kMaxAddressTokenLength). The client hands it out as ConnectionEvent::kNewToken.
+  absl::Status SendNewToken(absl::Span<const uint8_t> token);
+  // Server: whether the client's address counts as validated (RFC 9000 §8.1).
+  bool address_validated() const { return address_validated_; }
+
   // --- DATAGRAM frames (RFC 9221) ---
   absl::Status SendDatagram(absl::Span<const uint8_t> data);
   size_t MaxDatagramPayload() const;
@@ -309,7 +318,9 @@ class Connection : public tls::QuicTlsVisitor {
   ConnectionId original_dcid_;        // client's first DCID (Initial keys, transport param)
   std::optional<ConnectionId> retry_source_cid_;
   std::optional<ConnectionId> peer_initial_scid_;  // what the peer's transport params must say
-  std::vector<uint8_t> retry_token_;  // client: token from a Retry, echoed in Initials
+  // Client: the token our Initials carry: from a Retry, else a NEW_TOKEN token of an earlier
+  // connection (ConnectionConfig::address_token).
+  std::vector<uint8_t> retry_token_;
   bool received_retry_ = false;
   bool received_first_server_packet_ = false;
 
@@ -345,6 +356,8 @@ class Connection : public tls::QuicTlsVisitor {
   std::deque<std::vector<uint8_t>> pending_datagrams_;
   size_t pending_datagram_bytes_ = 0;
   bool ping_pending_ = false;
+  std::vector<uint8_t> new_token_;  // server: NEW_TOKEN to send; cleared once acknowledged
+  bool new_token_pending_ = false;
 
   // Buffered undecryptable packets (keys not yet available), RFC 9001 §5.7.
   struct BufferedPacket {

@@ -9,16 +9,24 @@
 
 #include "absl/time/time.h"
 #include "quic/codec/packet_type.h"
+#include "quic/connection/connection_id_manager.h"
 
 namespace kite::quic {
 
 class ConnectionObserver;
+
+// Bound on the address tokens a connection sends or accepts (RFC 9000 §19.7 sets none; kite's
+// own are under 64 bytes, and a client's Initial must still fit its ClientHello).
+inline constexpr size_t kMaxAddressTokenLength = 512;
 
 struct ConnectionConfig {
   // QUIC version to start with (client) or accept (server): kQuicVersion1 or kQuicVersion2.
   uint32_t version = kQuicVersion1;
   // Length of the connection IDs we issue (the server dispatches on them).
   size_t local_cid_length = 8;
+  // Optional: makes the IDs we issue and their stateless reset tokens (a server's I/O layer
+  // encodes the worker in the ID and derives tokens from its static key). Default: random.
+  ConnectionIdGenerator connection_id_generator;
 
   // Transport parameters we advertise (RFC 9000 §18.2).
   absl::Duration max_idle_timeout = absl::Seconds(30);
@@ -54,11 +62,19 @@ struct ConnectionConfig {
   // A session from an earlier connection (ConnectionEvent::kNewSessionTicket). Enables 0-RTT
   // when the TLS context allows early data.
   std::vector<uint8_t> resumption_session;
+  // A token from a NEW_TOKEN frame of an earlier connection to this server
+  // (ConnectionEvent::kNewToken), put in our Initial packets so the server can skip address
+  // validation (RFC 9000 §8.1.3). Ignored when longer than kMaxAddressTokenLength; a Retry's
+  // token replaces it.
+  std::vector<uint8_t> address_token;
 
   // Server only: application state that 0-RTT depends on (e.g. the HTTP/3 SETTINGS,
   // RFC 9114 §7.2.4.2). It joins the TLS early-data context, so a ticket issued under other
   // values makes the server refuse 0-RTT.
   std::vector<uint8_t> early_data_application_context;
+  // Server only: the I/O layer already validated the client's address (a valid NEW_TOKEN token
+  // in its Initial, RFC 9000 §8.1.3), so the anti-amplification limit (§8.1) does not apply.
+  bool address_validated = false;
 
   // Optional; must outlive the connection.
   ConnectionObserver* observer = nullptr;

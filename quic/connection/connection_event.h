@@ -32,6 +32,7 @@ struct ConnectionEvent {
     kDatagramReceived, // data
     kNewSessionTicket, // client: data is a resumption ticket for ConnectionConfig
     kZeroRttRejected,  // client: the server refused 0-RTT; the data is resent in 1-RTT
+    kNewToken,         // client: data is a NEW_TOKEN token for ConnectionConfig::address_token
     kClosed,           // close
   };
   explicit ConnectionEvent(Type t) : type(t) {}

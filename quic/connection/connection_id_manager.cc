@@ -7,8 +7,11 @@
 
 namespace kite::quic {
 
-ConnectionIdManager::ConnectionIdManager(size_t local_cid_length, RandomBytes random)
-    : local_len_(std::min(local_cid_length, kMaxConnectionIdLength)), random_(std::move(random)) {
+ConnectionIdManager::ConnectionIdManager(size_t local_cid_length, RandomBytes random,
+                                         ConnectionIdGenerator generator)
+    : local_len_(std::min(local_cid_length, kMaxConnectionIdLength)),
+      random_(std::move(random)),
+      generator_(std::move(generator)) {
   IssueLocalId();
 }
 
@@ -19,13 +22,30 @@ const IssuedConnectionId& ConnectionIdManager::InitialLocalId() const {
 const IssuedConnectionId& ConnectionIdManager::IssueLocalId() {
   IssuedConnectionId issued;
   issued.sequence_number = next_local_seq_++;
-  uint8_t buf[kMaxConnectionIdLength];
-  // Never hand out a duplicate of an ID we still own (astronomically unlikely; cheap to avoid).
-  do {
-    random_(buf, local_len_);
-    issued.id = ConnectionId(buf, local_len_);
-  } while (local_len_ > 0 && IsLocalId(issued.id));
-  random_(issued.reset_token.data(), issued.reset_token.size());
+  bool generated = false;
+  if (generator_.enabled() && local_len_ > 0) {
+    ConnectionId id = generator_.new_id(local_len_);
+    // The connection finds its IDs in short headers by length (RFC 9000 §17.3), so an ID of
+    // another length would be unusable; a duplicate would be ambiguous.
+    if (id.length() == local_len_ && !IsLocalId(id)) {
+      issued.id = id;
+      generated = true;
+    }
+  }
+  if (!generated) {
+    uint8_t buf[kMaxConnectionIdLength];
+    // Never hand out a duplicate of an ID we still own (astronomically unlikely; cheap to
+    // avoid).
+    do {
+      random_(buf, local_len_);
+      issued.id = ConnectionId(buf, local_len_);
+    } while (local_len_ > 0 && IsLocalId(issued.id));
+  }
+  if (generated && generator_.reset_token) {
+    issued.reset_token = generator_.reset_token(issued.id);
+  } else {
+    random_(issued.reset_token.data(), issued.reset_token.size());
+  }
   auto [it, inserted] = local_.emplace(issued.sequence_number, issued);
   (void)inserted;
   return it->second;
@@ -52,7 +72,9 @@ absl::Status ConnectionIdManager::OnRetireConnectionId(uint64_t sequence_number,
     return TransportErrorStatus(TransportErrorCode::kProtocolViolation,
                                 "RETIRE_CONNECTION_ID retires the ID the packet was sent to", 0x19);
   }
+  const ConnectionId retired = it->second.id;
   local_.erase(it);
+  if (generator_.retired) generator_.retired(retired);
   return absl::OkStatus();
 }
 
@@ -144,6 +166,13 @@ const ConnectionId& ConnectionIdManager::ActivePeerId() const {
   static const ConnectionId kEmpty;
   auto it = peer_.find(active_peer_seq_);
   return it == peer_.end() ? kEmpty : it->second.id;
+}
+
+std::vector<ConnectionId> ConnectionIdManager::PeerIds() const {
+  std::vector<ConnectionId> ids;
+  ids.reserve(peer_.size());
+  for (const auto& [seq, peer] : peer_) ids.push_back(peer.id);
+  return ids;
 }
 
 bool ConnectionIdManager::RotatePeerId() {

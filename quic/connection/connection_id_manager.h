@@ -30,6 +30,24 @@ inline constexpr uint64_t kMaxIssuedConnectionIds = 8;
 // without acknowledging is treated as abusive (RFC 9000 §5.1.2 suggests a limit).
 inline constexpr size_t kMaxPendingRetirements = 64;
 
+// Where a connection's own IDs and their stateless reset tokens come from when they must mean
+// something outside the connection. RFC 9000 §5.1 leaves the choice of IDs to the endpoint (a
+// server may encode routing information in them) and §10.3.2 lets the reset token be derived
+// from the ID with a static key, so that an endpoint that lost the connection's state can still
+// reset it. A server that steers datagrams by ID sets this; unset, IDs and tokens are random.
+struct ConnectionIdGenerator {
+  // A fresh ID of exactly `length` bytes. An ID of any other length, or one the connection
+  // already holds, is not used: the manager then falls back to random bytes.
+  std::function<ConnectionId(size_t length)> new_id;
+  // The token for an ID that new_id returned; null: a random token.
+  std::function<StatelessResetToken(const ConnectionId& id)> reset_token;
+  // Told when the peer retired one of our IDs (RFC 9000 §19.16), so that whatever routes it
+  // can forget it; may be null.
+  std::function<void(const ConnectionId& id)> retired;
+
+  bool enabled() const { return static_cast<bool>(new_id); }
+};
+
 struct IssuedConnectionId {
   uint64_t sequence_number = 0;
   ConnectionId id;
@@ -38,12 +56,15 @@ struct IssuedConnectionId {
 
 class ConnectionIdManager {
  public:
-  ConnectionIdManager(size_t local_cid_length, RandomBytes random);
+  // `generator` (optional) chooses the IDs we issue and their reset tokens.
+  ConnectionIdManager(size_t local_cid_length, RandomBytes random,
+                      ConnectionIdGenerator generator = {});
 
   // --- IDs we issue ---
   // The ID with sequence 0: our handshake Source Connection ID.
   const IssuedConnectionId& InitialLocalId() const;
-  // Creates a fresh local ID (sequence 0 first); random bytes and token.
+  // Creates a fresh local ID (sequence 0 first): from the generator when one is set, else
+  // random bytes and token.
   const IssuedConnectionId& IssueLocalId();
   // The peer's active_connection_id_limit arrived: how many more IDs to issue now.
   void SetPeerActiveConnectionIdLimit(uint64_t limit) { peer_limit_ = limit; }
@@ -69,6 +90,8 @@ class ConnectionIdManager {
   uint64_t active_peer_sequence() const { return active_peer_seq_; }
   // IDs the peer issued that we still hold (retired ones excluded).
   size_t peer_id_count() const { return peer_.size(); }
+  // The IDs the peer issued that we still hold, by sequence number.
+  std::vector<ConnectionId> PeerIds() const;
   // Switches to an unused peer ID (migration); false if none is available.
   bool RotatePeerId();
   // Sequence numbers whose RETIRE_CONNECTION_ID must be (re)sent.
@@ -80,6 +103,7 @@ class ConnectionIdManager {
  private:
   size_t local_len_;
   RandomBytes random_;
+  ConnectionIdGenerator generator_;
   uint64_t peer_limit_ = 2;  // RFC 9000 §18.2 default
   uint64_t next_local_seq_ = 0;
   std::map<uint64_t, IssuedConnectionId> local_;

@@ -43,6 +43,7 @@ struct SentPacketRecord {
   absl::InlinedVector<uint64_t, 1> new_connection_ids;     // sequence numbers
   absl::InlinedVector<uint64_t, 1> retire_connection_ids;  // sequence numbers
   bool handshake_done = false;
+  bool new_token = false;
   bool max_data = false;
   bool data_blocked = false;
   bool max_streams_bidi = false;

@@ -47,13 +47,21 @@ absl::StatusOr<std::unique_ptr<WorkerPool>> WorkerPool::Create(const WorkerPoolO
     worker->handler_ = factory(*worker);
     if (worker->handler_ == nullptr) return absl::InvalidArgumentError("factory returned null");
     absl::Status s = worker->loop_->WatchFd(worker->socket_->fd(), kFdReadable,
-                                            [worker](uint32_t) { worker->OnReadable(); });
+                                            [worker](uint32_t ready) {
+                                              if (ready & kFdWritable) {
+                                                worker->handler_->OnWritable(*worker);
+                                              }
+                                              if (ready & (kFdReadable | kFdError)) {
+                                                worker->OnReadable();
+                                              }
+                                            });
     if (!s.ok()) return s;
     s = worker->loop_->WatchFd(worker->inbox_->fd(), kFdReadable, [worker](uint32_t) {
       size_t n = worker->inbox_->Drain([worker](const ReceivedDatagram& d) {
         worker->handler_->OnDatagram(*worker, d, /*forwarded=*/true);
       });
       worker->forwarded_in_.fetch_add(n, std::memory_order_relaxed);
+      if (n > 0) worker->handler_->OnBatchDone(*worker);
     });
     if (!s.ok()) return s;
   }
@@ -101,6 +109,7 @@ void Worker::OnReadable() {
       forwarded_out_.fetch_add(1, std::memory_order_relaxed);
       pool_owner_->workers_[owner]->inbox_->Push(d);
     });
+    handler_->OnBatchDone(*this);
   }
 }
 

@@ -42,6 +42,12 @@ class WorkerHandler {
   // A datagram this worker owns, read from its socket or forwarded by another worker.
   // `forwarded` tells which.
   virtual void OnDatagram(Worker& worker, const ReceivedDatagram& datagram, bool forwarded) = 0;
+  // After each batch handed to OnDatagram (read from the socket or drained from the inbox): the
+  // place to send what the batch produced.
+  virtual void OnBatchDone(Worker& worker) { (void)worker; }
+  // The socket became writable; only reported while the handler asked for kFdWritable with
+  // worker.loop().UpdateFd(worker.socket().fd(), ...).
+  virtual void OnWritable(Worker& worker) { (void)worker; }
 };
 
 struct WorkerPoolOptions {
@@ -104,6 +110,7 @@ class WorkerPool {
 
   const SocketAddress& local_address() const { return local_; }
   size_t size() const { return workers_.size(); }
+  bool started() const { return started_; }
   Worker& worker(size_t i) { return *workers_[i]; }
 
  private:

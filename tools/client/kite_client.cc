@@ -10,7 +10,9 @@
 //     --sha256             print "<sha256>  <url>" per body (bodies then go to stdout only with -o -)
 //     --fail               exit non-zero on an HTTP status >= 400
 //     --0rtt               send the requests in 0-RTT when --session-file holds a ticket
-//     --session-file FILE  read a resumption ticket from FILE and store the newest one there
+//     --session-file FILE  read a resumption ticket and a NEW_TOKEN address token (RFC 9000
+//                          §8.1.3, put in the first Initial so a server doing Retry can skip it)
+//                          from FILE, and store the newest ones there
 //     --ca FILE | --insecure
 //     --cc NAME  --qlog-dir DIR  --keylog FILE (or SSLKEYLOGFILE)  --alpn h3
 //     --migrate-after BYTES     move to a new local port after BYTES of response bodies
@@ -226,6 +228,50 @@ std::optional<std::string> ReadFile(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
+// The --session-file: what a later connection to the same server reuses. "kite-session 1\n",
+// then the resumption ticket and the NEW_TOKEN token, each behind a 4-byte big-endian length.
+// A file without the header (an older kite_client's) is a bare ticket.
+constexpr char kSessionMagic[] = "kite-session 1\n";
+constexpr size_t kMaxSessionPart = 64 << 10;
+
+struct SessionFile {
+  std::vector<uint8_t> ticket;
+  std::vector<uint8_t> token;
+};
+
+SessionFile ParseSessionFile(const std::string& bytes) {
+  SessionFile s;
+  const std::string magic(kSessionMagic);
+  if (bytes.compare(0, magic.size(), magic) != 0) {
+    s.ticket.assign(bytes.begin(), bytes.end());
+    return s;
+  }
+  size_t pos = magic.size();
+  auto part = [&](std::vector<uint8_t>* out) {
+    if (bytes.size() - pos < 4) return false;
+    size_t len = 0;
+    for (int i = 0; i < 4; ++i) len = (len << 8) | static_cast<uint8_t>(bytes[pos + i]);
+    pos += 4;
+    if (len > kMaxSessionPart || bytes.size() - pos < len) return false;
+    out->assign(bytes.begin() + pos, bytes.begin() + pos + len);
+    pos += len;
+    return true;
+  };
+  // A damaged file resumes nothing rather than something half-read.
+  if (!part(&s.ticket) || !part(&s.token)) return SessionFile{};
+  return s;
+}
+
+std::string SerializeSessionFile(const SessionFile& s) {
+  std::string out(kSessionMagic);
+  for (const std::vector<uint8_t>* p : {&s.ticket, &s.token}) {
+    const size_t len = p->size();
+    for (int i = 3; i >= 0; --i) out.push_back(static_cast<char>((len >> (8 * i)) & 0xff));
+    out.append(p->begin(), p->end());
+  }
+  return out;
+}
+
 std::string Hex(const std::array<uint8_t, 32>& d) {
   static const char kHex[] = "0123456789abcdef";
   std::string s;
@@ -300,12 +346,13 @@ int Main(int argc, char** argv) {
   }
   std::string method = !f.method.empty() ? f.method : (f.data.has_value() ? "POST" : "GET");
 
-  std::vector<uint8_t> ticket;
+  SessionFile session;
   if (!f.session_file.empty()) {
     if (std::optional<std::string> t = ReadFile(f.session_file); t.has_value() && !t->empty()) {
-      ticket.assign(t->begin(), t->end());
+      session = ParseSessionFile(*t);
     }
   }
+  const std::vector<uint8_t>& ticket = session.ticket;
 
   tls::ClientOptions co;
   co.alpn = {f.alpn};
@@ -347,6 +394,7 @@ int Main(int argc, char** argv) {
   eo.connection.key_update_interval_packets = f.key_update_after;
   eo.connection.resumption_session = ticket;
   eo.session.resumption_ticket = ticket;
+  eo.connection.address_token = session.token;
   eo.qlog_dir = f.qlog_dir;
   eo.migrate_after_bytes = f.migrate_after;
   eo.socket.receive_buffer_bytes = 4 << 20;
@@ -358,9 +406,10 @@ int Main(int argc, char** argv) {
   }
   http3::ClientEndpoint& c = **client;
   if (f.verbose) {
-    std::fprintf(stderr, "* connecting to %s from %s (QUIC %s%s)\n", server->ToString().c_str(),
+    std::fprintf(stderr, "* connecting to %s from %s (QUIC %s%s%s)\n", server->ToString().c_str(),
                  c.local_address().ToString().c_str(), f.version == 2 ? "v2" : "v1",
-                 ticket.empty() ? "" : (f.zero_rtt ? ", resuming with 0-RTT" : ", resuming"));
+                 ticket.empty() ? "" : (f.zero_rtt ? ", resuming with 0-RTT" : ", resuming"),
+                 session.token.empty() ? "" : ", with an address token");
   }
 
   // Where each body goes.
@@ -428,14 +477,21 @@ int Main(int argc, char** argv) {
   const absl::Time give_up = absl::Now() + absl::Seconds(f.timeout_s);
   bool want_ticket = !f.session_file.empty();
   std::vector<std::vector<uint8_t>> tickets;
+  std::vector<std::vector<uint8_t>> tokens;
   absl::Time ticket_wait_until = absl::InfiniteFuture();
+  absl::Time token_wait_until = absl::InfiniteFuture();
   while (!c.closed() && absl::Now() < give_up) {
     for (auto& t : c.TakeTickets()) tickets.push_back(std::move(t));
+    for (auto& t : c.TakeAddressTokens()) tokens.push_back(std::move(t));
     if (c.all_done()) {
-      if (!want_ticket || !tickets.empty()) break;
-      // Tickets follow the handshake closely; give them a moment.
+      if (!want_ticket || (!tickets.empty() && !tokens.empty())) break;
+      // Tickets follow the handshake closely; give them a moment. A NEW_TOKEN comes in the same
+      // flights from servers that send one; wait for it only briefly once the ticket is here.
       if (ticket_wait_until == absl::InfiniteFuture()) ticket_wait_until = absl::Now() + absl::Seconds(1);
-      if (absl::Now() > ticket_wait_until) break;
+      if (!tickets.empty() && token_wait_until == absl::InfiniteFuture()) {
+        token_wait_until = absl::Now() + absl::Milliseconds(100);
+      }
+      if (absl::Now() > ticket_wait_until || absl::Now() > token_wait_until) break;
     }
     ev.RunOnce(absl::Milliseconds(50));
     if (progress && ev.Now() - last_progress > absl::Milliseconds(100)) {
@@ -446,12 +502,22 @@ int Main(int argc, char** argv) {
   if (progress) show_progress(true);
   const bool timed_out = !c.all_done();
   for (auto& t : c.TakeTickets()) tickets.push_back(std::move(t));
-  if (want_ticket && !tickets.empty()) {
+  for (auto& t : c.TakeAddressTokens()) tokens.push_back(std::move(t));
+  if (want_ticket && (!tickets.empty() || !tokens.empty())) {
+    // Keep what this connection did not replace (RFC 9000 §8.1.3 lets a token serve several
+    // connections; kite's server accepts it until it expires).
+    SessionFile next = session;
+    if (!tickets.empty()) next.ticket = tickets.back();
+    if (!tokens.empty()) next.token = tokens.back();
+    const std::string bytes = SerializeSessionFile(next);
     std::FILE* sf = std::fopen(f.session_file.c_str(), "wb");
     if (sf != nullptr) {
-      std::fwrite(tickets.back().data(), 1, tickets.back().size(), sf);
+      std::fwrite(bytes.data(), 1, bytes.size(), sf);
       std::fclose(sf);
     }
+  }
+  if (f.verbose) {
+    std::fprintf(stderr, "* NEW_TOKEN: %s\n", tokens.empty() ? "none received" : "received");
   }
   const http3::ConnectionSummary summary = http3::Summarize(c.connection());
   const http3::ClientTimings timings = c.timings();

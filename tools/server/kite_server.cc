@@ -5,6 +5,9 @@
 //               [--keylog F] [--ticket-key-file F] [--ticket-key-rotation 12h] [--workers N]
 //               [--version 1|2] [-v]
 //
+// --workers N runs N worker threads on the one port (SO_REUSEPORT), each owning its
+// connections; connection IDs name their worker so datagrams reach it after a client migrates.
+//
 // The certificate and key files are re-read when they change (polled every second) or on
 // SIGHUP; handshakes that start afterwards use the new pair, established connections go on.
 // SIGINT/SIGTERM close every connection (H3_NO_ERROR) and exit.
@@ -30,8 +33,10 @@
 #include "http3/endpoint/file_server_handler.h"
 #include "http3/endpoint/secure_random.h"
 #include "http3/endpoint/server_endpoint.h"
+#include "http3/endpoint/server_workers.h"
 #include "quic/io/event_loop.h"
 #include "quic/io/sockaddr.h"
+#include "quic/io/worker_pool.h"
 #include "tls/key_log.h"
 #include "tls/self_signed_certificate.h"
 #include "tls/tls_context.h"
@@ -243,8 +248,9 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "kite_server: unknown --cc %s (have:%s)\n", f.cc.c_str(), known.c_str());
     return 2;
   }
-  if (f.workers > 1) {
-    Log("--workers > 1 is not supported by this build yet; running one worker");
+  if (f.workers > static_cast<int>(quic::io::kMaxWorkers)) {
+    std::fprintf(stderr, "kite_server: --workers is at most %zu\n", quic::io::kMaxWorkers);
+    return 2;
   }
   std::optional<quic::SocketAddress> local = quic::io::ParseIp(f.addr.c_str(), f.port);
   if (!local.has_value()) {
@@ -323,15 +329,38 @@ int Main(int argc, char** argv) {
   eo.socket.send_buffer_bytes = 4 << 20;
   http3::FileServerOptions fo;
   fo.root = f.root;
-  absl::StatusOr<std::unique_ptr<http3::ServerEndpoint>> server = http3::ServerEndpoint::Create(
-      &ev, tls->get(), [fo] { return std::make_unique<http3::FileServerHandler>(fo); }, eo);
-  if (!server.ok()) {
-    std::fprintf(stderr, "kite_server: %s\n", server.status().ToString().c_str());
-    return 1;
+  http3::ServerEndpoint::HandlerFactory handlers = [fo] {
+    return std::make_unique<http3::FileServerHandler>(fo);
+  };
+  // One endpoint on this thread, or --workers endpoints on their own threads.
+  std::unique_ptr<http3::ServerEndpoint> single;
+  std::unique_ptr<http3::ServerWorkers> workers;
+  quic::SocketAddress bound;
+  if (f.workers <= 1) {
+    absl::StatusOr<std::unique_ptr<http3::ServerEndpoint>> server =
+        http3::ServerEndpoint::Create(&ev, tls->get(), handlers, eo);
+    if (!server.ok()) {
+      std::fprintf(stderr, "kite_server: %s\n", server.status().ToString().c_str());
+      return 1;
+    }
+    single = std::move(*server);
+    bound = single->local_address();
+  } else {
+    http3::ServerWorkersOptions wo;
+    wo.workers = static_cast<size_t>(f.workers);
+    wo.endpoint = eo;
+    absl::StatusOr<std::unique_ptr<http3::ServerWorkers>> server =
+        http3::ServerWorkers::Create(tls->get(), handlers, wo);
+    if (!server.ok()) {
+      std::fprintf(stderr, "kite_server: %s\n", server.status().ToString().c_str());
+      return 1;
+    }
+    workers = std::move(*server);
+    bound = workers->local_address();
   }
-  Log(absl::StrCat("listening on ", (*server)->local_address().ToString(), " alpn=", f.alpn,
+  Log(absl::StrCat("listening on ", bound.ToString(), " alpn=", f.alpn,
                    " root=", f.root.empty() ? "(none)" : f.root, " 0rtt=", f.zero_rtt ? "on" : "off",
-                   " retry=", f.retry ? "on" : "off", " cc=", f.cc));
+                   " retry=", f.retry ? "on" : "off", " cc=", f.cc, " workers=", f.workers));
 
   struct sigaction sa {};
   sa.sa_handler = OnSignal;
@@ -371,16 +400,38 @@ int Main(int argc, char** argv) {
     ev.ArmTimer(tick, ev.Now() + absl::Milliseconds(200));
   });
   ev.ArmTimer(tick, ev.Now() + absl::Milliseconds(200));
+  if (workers != nullptr) workers->Start();
   ev.Run();
 
   Log("shutting down");
-  (*server)->CloseAll();
-  absl::Time give_up = absl::Now() + absl::Seconds(1);
-  while ((*server)->connection_count() > 0 && absl::Now() < give_up) {
-    ev.RunOnce(absl::Milliseconds(20));
+  http3::ServerEndpointStats st;
+  if (single != nullptr) {
+    single->CloseAll();
+    absl::Time give_up = absl::Now() + absl::Seconds(1);
+    while (single->connection_count() > 0 && absl::Now() < give_up) {
+      ev.RunOnce(absl::Milliseconds(20));
+    }
+    st = single->stats();
+  } else {
+    workers->CloseAll(absl::Seconds(1));
+    std::vector<http3::ServerEndpointStats> each = workers->Stats();
+    workers->Stop();
+    std::string spread;
+    for (size_t i = 0; i < each.size(); ++i) {
+      const http3::ServerEndpointStats& w = each[i];
+      st.connections_accepted += w.connections_accepted;
+      st.retries_sent += w.retries_sent;
+      st.version_negotiations_sent += w.version_negotiations_sent;
+      st.stateless_resets_sent += w.stateless_resets_sent;
+      st.early_data_accepted += w.early_data_accepted;
+      st.new_tokens_accepted += w.new_tokens_accepted;
+      absl::StrAppend(&spread, i == 0 ? "" : " ", "w", i, ":connections=", w.connections_accepted,
+                      ",forwarded_in=", workers->worker(i).forwarded_in());
+    }
+    Log(absl::StrCat("per worker: ", spread));
   }
-  const http3::ServerEndpointStats& st = (*server)->stats();
   Log(absl::StrCat("connections=", st.connections_accepted, " retries=", st.retries_sent,
+                   " new_tokens_accepted=", st.new_tokens_accepted,
                    " version_negotiations=", st.version_negotiations_sent,
                    " stateless_resets=", st.stateless_resets_sent,
                    " 0rtt_accepted=", st.early_data_accepted));

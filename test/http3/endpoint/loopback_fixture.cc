@@ -39,6 +39,9 @@ absl::Status Loopback::Start(const FixtureOptions& options) {
     eo.local.ip[15] = 1;
   }
   eo.retry = options.retry;
+  eo.new_tokens = options.new_tokens;
+  eo.tokens.new_token_lifetime = options.new_token_lifetime;
+  eo.stateless_reset_key = options.stateless_reset_key;
   eo.connection.max_datagram_size = 1452;
   eo.connection.initial_max_data = 8 << 20;
   eo.connection.initial_max_stream_data_bidi_remote = 2 << 20;
@@ -53,7 +56,8 @@ absl::Status Loopback::Start(const FixtureOptions& options) {
 }
 
 absl::StatusOr<std::unique_ptr<ClientEndpoint>> Loopback::NewClient(std::vector<uint8_t> ticket,
-                                                                    uint64_t migrate_after) {
+                                                                    uint64_t migrate_after,
+                                                                    std::vector<uint8_t> token) {
   ClientEndpointOptions co;
   co.server = server_->local_address();
   co.connection.server_name = "localhost";
@@ -61,6 +65,7 @@ absl::StatusOr<std::unique_ptr<ClientEndpoint>> Loopback::NewClient(std::vector<
   co.connection.initial_max_data = 8 << 20;
   co.connection.initial_max_stream_data_bidi_local = 2 << 20;
   co.connection.resumption_session = ticket;
+  co.connection.address_token = std::move(token);
   co.session.resumption_ticket = ticket;
   co.migrate_after_bytes = migrate_after;
   return ClientEndpoint::Create(loop_.get(), client_tls_.get(), co);

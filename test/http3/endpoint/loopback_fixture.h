@@ -23,6 +23,10 @@ struct FixtureOptions {
   bool ipv6 = false;
   bool early_data = false;
   bool retry = false;
+  bool new_tokens = true;
+  absl::Duration new_token_lifetime = absl::Hours(24);
+  // The server's static stateless-reset key (32 bytes); empty: random.
+  std::vector<uint8_t> stateless_reset_key;
 };
 
 class Loopback {
@@ -30,7 +34,8 @@ class Loopback {
   // Starts the server (serving /bytes/N through FileServerHandler).
   absl::Status Start(const FixtureOptions& options);
   absl::StatusOr<std::unique_ptr<ClientEndpoint>> NewClient(
-      std::vector<uint8_t> ticket = {}, uint64_t migrate_after_bytes = 0);
+      std::vector<uint8_t> ticket = {}, uint64_t migrate_after_bytes = 0,
+      std::vector<uint8_t> address_token = {});
   // Runs the loop until `done` or a (generous) wall-clock bound; returns done().
   bool RunUntil(const std::function<bool()>& done, absl::Duration limit = absl::Seconds(15));
 

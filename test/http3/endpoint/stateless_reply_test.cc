@@ -8,6 +8,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "quic/io/stateless_reset.h"
+#include "quic/io/worker_connection_id.h"
 #include "test/http3/endpoint/loopback_fixture.h"
 
 namespace kite::http3::test {
@@ -37,6 +39,45 @@ TEST_CASE("a forgotten connection is ended by a stateless reset", "[endpoint]") 
   CHECK(c.connection().close_info()->stateless_reset);
   CHECK(c.result(second).failed);
   CHECK(lb.server().stats().stateless_resets_sent >= 1);
+}
+
+TEST_CASE("every ID the server issued names its worker and has the static key's reset token",
+          "[endpoint]") {
+  // RFC 9000 §10.3.2: anyone holding the key can reset the connection without its state.
+  std::vector<uint8_t> key(quic::io::kStatelessResetKeySize);
+  for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(0x40 + i);
+  FixtureOptions fo;
+  fo.stateless_reset_key = key;
+  Loopback lb;
+  REQUIRE(lb.Start(fo).ok());
+  auto client = lb.NewClient();
+  REQUIRE(client.ok());
+  ClientEndpoint& c = **client;
+  FetchRequest r;
+  r.authority = "localhost";
+  r.path = "/bytes/1000";
+  c.Fetch(r);
+  c.Flush();
+  // The server tops its IDs up to the client's limit once the handshake completes.
+  REQUIRE(lb.RunUntil([&] {
+    return c.all_done() &&
+           c.connection().connection_ids().peer_id_count() == quic::kMaxActivePeerConnectionIds;
+  }));
+  absl::StatusOr<quic::io::StatelessResetter> resetter =
+      quic::io::StatelessResetter::Create(key);
+  REQUIRE(resetter.ok());
+  absl::StatusOr<quic::io::StatelessResetter> other =
+      quic::io::StatelessResetter::Create(std::vector<uint8_t>(key.size(), 1));
+  REQUIRE(other.ok());
+  const quic::io::ConnectionIdFormat format;
+  for (const quic::ConnectionId& id : c.connection().connection_ids().PeerIds()) {
+    CHECK(quic::io::WorkerIndexOf(format, id.span()) == std::optional<uint32_t>(0));
+    quic::StatelessResetToken t = resetter->TokenFor(id.span());
+    CHECK(c.connection().connection_ids().IsPeerStatelessResetToken(absl::MakeConstSpan(t)));
+    quic::StatelessResetToken wrong = other->TokenFor(id.span());
+    CHECK_FALSE(
+        c.connection().connection_ids().IsPeerStatelessResetToken(absl::MakeConstSpan(wrong)));
+  }
 }
 
 TEST_CASE("an Initial of an unknown version gets Version Negotiation", "[endpoint]") {

@@ -223,3 +223,108 @@ TEST_CASE("a client follows a Retry and the transport parameters authenticate it
 
 }  // namespace
 }  // namespace kite::quic::test
+
+namespace kite::quic::test {
+namespace {
+
+TEST_CASE("the server issues the IDs and reset tokens of its generator; the client holds them",
+          "[connection][cid]") {
+  // Generated IDs start with 0xd7 and a counter; tokens are a function of the ID, so the
+  // client's tokens can be recomputed from the IDs alone (as a server's static key allows).
+  auto token_of = [](const ConnectionId& id) {
+    StatelessResetToken t{};
+    for (size_t i = 0; i < t.size(); ++i) {
+      t[i] = static_cast<uint8_t>(id.span()[i % id.length()] * 31 + i);
+    }
+    return t;
+  };
+  std::vector<ConnectionId> made;
+  std::vector<ConnectionId> retired;
+  HarnessOptions opts;
+  opts.link.propagation_delay = absl::Milliseconds(10);
+  opts.server.connection_id_generator.new_id = [&made](size_t length) {
+    uint8_t bytes[kMaxConnectionIdLength] = {0xd7, static_cast<uint8_t>(made.size() + 1)};
+    made.emplace_back(bytes, length);
+    return made.back();
+  };
+  opts.server.connection_id_generator.reset_token = token_of;
+  opts.server.connection_id_generator.retired = [&retired](const ConnectionId& id) {
+    retired.push_back(id);
+  };
+  ConnectionHarness h(opts);
+  REQUIRE(h.Init().ok());
+  REQUIRE(h.Connect().ok());
+  REQUIRE(h.RunUntil([&] { return BothConfirmed(h); }));
+  h.RunUntil([] { return false; }, absl::Milliseconds(200));
+
+  // Every ID the server holds came from the generator, with the generator's token.
+  REQUIRE(made.size() == kMaxActivePeerConnectionIds);
+  for (const auto& [seq, issued] : h.server()->connection_ids().local_ids()) {
+    CHECK(issued.id == made[seq]);
+    CHECK(issued.reset_token == token_of(issued.id));
+  }
+  // The client received all of them (sequence 0 in the handshake, the rest in
+  // NEW_CONNECTION_ID frames), each with the generator's token (the transport parameter and
+  // the frames' Stateless Reset Token fields).
+  std::vector<ConnectionId> held = h.client()->connection_ids().PeerIds();
+  REQUIRE(held.size() == made.size());
+  for (const ConnectionId& id : held) {
+    CHECK(std::find(made.begin(), made.end(), id) != made.end());
+    StatelessResetToken t = token_of(id);
+    CHECK(h.client()->connection_ids().IsPeerStatelessResetToken(absl::MakeConstSpan(t)));
+  }
+  REQUIRE(h.client()->peer_transport_parameters().stateless_reset_token.has_value());
+  CHECK(*h.client()->peer_transport_parameters().stateless_reset_token == token_of(made[0]));
+
+  // The client migrates: it moves to a new server ID and retires the old one, which the
+  // generator hears about; a replacement comes from the generator too.
+  REQUIRE(h.MigrateClient({0x0a000009, 5555}).ok());
+  h.RunUntil([] { return false; }, absl::Milliseconds(300));
+  REQUIRE(retired.size() == 1);
+  CHECK(retired[0] == made[0]);
+  CHECK(made.size() == kMaxActivePeerConnectionIds + 1);
+}
+
+}  // namespace
+}  // namespace kite::quic::test
+
+namespace kite::quic::test {
+namespace {
+
+TEST_CASE("a server whose I/O layer validated the address (NEW_TOKEN) is not amplification-bound",
+          "[connection][new_token]") {
+  // As in the amplification test above: only the client's first datagram arrives. With the
+  // address validated up front (RFC 9000 §8.1.3) the server's PTO retransmissions may exceed
+  // three times what it received.
+  for (bool validated : {false, true}) {
+    HarnessOptions opts;
+    opts.link.propagation_delay = absl::Milliseconds(10);
+    opts.server.address_validated = validated;
+    size_t client_bytes = 0;
+    size_t server_bytes = 0;
+    int client_datagrams = 0;
+    opts.inspect = [&](bool from_client, absl::Span<const uint8_t> d) {
+      if (from_client) {
+        if (++client_datagrams > 1) return false;
+        client_bytes += d.size();
+      } else {
+        server_bytes += d.size();
+      }
+      return true;
+    };
+    ConnectionHarness h(opts);
+    REQUIRE(h.Init().ok());
+    REQUIRE(h.Connect().ok());
+    h.RunUntil([] { return false; }, absl::Seconds(5));
+    REQUIRE(h.server() != nullptr);
+    CHECK(h.server()->address_validated() == validated);
+    if (validated) {
+      CHECK(server_bytes > 3 * client_bytes);
+    } else {
+      CHECK(server_bytes <= 3 * client_bytes);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace kite::quic::test

@@ -109,5 +109,93 @@ TEST_CASE("NEW_CONNECTION_ID while the peer uses a zero-length ID is a violation
         TransportErrorCode::kProtocolViolation);
 }
 
+
+// A generator that numbers its IDs (0x5a, n, 0, ...) and derives the token from the ID, as a
+// server deriving tokens from a static key would; it records what it was asked.
+struct NumberingGenerator {
+  std::vector<ConnectionId> made;
+  std::vector<ConnectionId> retired;
+  size_t asked_length = 0;
+  size_t wrong_length_after = 1000;  // from this many IDs on, return IDs one byte short
+
+  static StatelessResetToken TokenOf(const ConnectionId& id) {
+    StatelessResetToken t{};
+    for (size_t i = 0; i < t.size(); ++i) t[i] = static_cast<uint8_t>(id.span()[i % id.length()] ^ 0xc3 ^ i);
+    return t;
+  }
+  ConnectionIdGenerator Make() {
+    ConnectionIdGenerator g;
+    g.new_id = [this](size_t length) {
+      asked_length = length;
+      uint8_t bytes[kMaxConnectionIdLength] = {};
+      bytes[0] = 0x5a;
+      bytes[1] = static_cast<uint8_t>(made.size());
+      size_t len = made.size() >= wrong_length_after ? length - 1 : length;
+      ConnectionId id(bytes, len);
+      made.push_back(id);
+      return id;
+    };
+    g.reset_token = [](const ConnectionId& id) { return TokenOf(id); };
+    g.retired = [this](const ConnectionId& id) { retired.push_back(id); };
+    return g;
+  }
+};
+
+TEST_CASE("a generator chooses the issued IDs and their reset tokens", "[cid]") {
+  NumberingGenerator gen;
+  ConnectionIdManager m(8, Counter(), gen.Make());
+  CHECK(gen.asked_length == 8);
+  REQUIRE(gen.made.size() == 1);
+  CHECK(m.InitialLocalId().id == gen.made[0]);
+  CHECK(m.InitialLocalId().reset_token == NumberingGenerator::TokenOf(gen.made[0]));
+  m.SetPeerActiveConnectionIdLimit(4);
+  std::vector<IssuedConnectionId> fresh = m.TopUpLocalIds();
+  REQUIRE(fresh.size() == 3);
+  REQUIRE(gen.made.size() == 4);
+  for (size_t i = 0; i < fresh.size(); ++i) {
+    CHECK(fresh[i].sequence_number == i + 1);
+    CHECK(fresh[i].id == gen.made[i + 1]);
+    CHECK(fresh[i].reset_token == NumberingGenerator::TokenOf(gen.made[i + 1]));
+  }
+  // Retirement is reported with the retired ID, once.
+  REQUIRE(m.OnRetireConnectionId(2, m.InitialLocalId().id).ok());
+  REQUIRE(m.OnRetireConnectionId(2, m.InitialLocalId().id).ok());
+  REQUIRE(gen.retired.size() == 1);
+  CHECK(gen.retired[0] == gen.made[2]);
+}
+
+TEST_CASE("a generated ID of the wrong length or a duplicate falls back to random", "[cid]") {
+  NumberingGenerator gen;
+  gen.wrong_length_after = 2;
+  ConnectionIdManager m(8, Counter(), gen.Make());
+  m.SetPeerActiveConnectionIdLimit(3);
+  std::vector<IssuedConnectionId> fresh = m.TopUpLocalIds();
+  REQUIRE(fresh.size() == 2);
+  CHECK(fresh[0].id == gen.made[1]);
+  CHECK(fresh[1].id.length() == 8);  // random, not the 7-byte ID
+  CHECK(fresh[1].id.span()[0] != 0x5a);
+  CHECK(fresh[1].reset_token != NumberingGenerator::TokenOf(fresh[1].id));
+
+  // A generator that always returns the same ID: only the first is used.
+  ConnectionIdGenerator same;
+  same.new_id = [](size_t length) {
+    uint8_t bytes[kMaxConnectionIdLength] = {7};
+    return ConnectionId(bytes, length);
+  };
+  ConnectionIdManager d(8, Counter(), same);
+  d.SetPeerActiveConnectionIdLimit(2);
+  std::vector<IssuedConnectionId> more = d.TopUpLocalIds();
+  REQUIRE(more.size() == 1);
+  CHECK(d.InitialLocalId().id.span()[0] == 7);
+  CHECK(more[0].id != d.InitialLocalId().id);
+}
+
+TEST_CASE("a zero-length local ID never asks the generator", "[cid]") {
+  NumberingGenerator gen;
+  ConnectionIdManager m(0, Counter(), gen.Make());
+  CHECK(gen.made.empty());
+  CHECK(m.InitialLocalId().id.empty());
+}
+
 }  // namespace
 }  // namespace kite::quic
