@@ -1,6 +1,6 @@
 // The steady-state I/O path (epoll wakeup, recvmmsg into pool buffers, GRO split, sendmmsg/GSO
 // of the replies, re-arming the connection timer) makes no heap allocation. Counted with the
-// replacement operator new of :new_counter, linked statically (see BUILD).
+// replacement operator new of //test/buffers:counting_new, linked statically (see BUILD).
 #include <poll.h>
 
 #include <array>
@@ -17,7 +17,7 @@
 #include "quic/io/sockaddr.h"
 #include "quic/io/transmit_batcher.h"
 #include "quic/io/udp_socket.h"
-#include "test/quic/io/new_counter.h"
+#include "test/buffers/counting_new.h"
 
 namespace kite::quic::io {
 namespace {
@@ -175,9 +175,9 @@ Counters RunEcho(const UdpSocketOptions& options, EchoMode mode, size_t rounds,
 
   for (int i = 0; i < 20; ++i) one_round();  // warm up: pool slabs, hash map, epoll
   counters = Counters{};
-  const uint64_t before = testing::NewCallCount();
+  const uint64_t before = kite::testing::HeapAllocationCount();
   for (size_t i = 0; i < rounds; ++i) one_round();
-  *allocations = testing::NewCallCount() - before;
+  *allocations = kite::testing::HeapAllocationCount() - before;
   REQUIRE(loop->UnwatchFd(server->fd()).ok());
   return counters;
 }
@@ -224,9 +224,9 @@ TEST_CASE("Steady-state receive and send loop allocates nothing", "[io][alloc]")
     CHECK(allocations == 0);
   }
   // The counter does count: a deliberate allocation shows up.
-  const uint64_t before = testing::NewCallCount();
+  const uint64_t before = kite::testing::HeapAllocationCount();
   auto p = std::make_unique<int>(1);
-  CHECK(testing::NewCallCount() > before);
+  CHECK(kite::testing::HeapAllocationCount() > before);
 }
 
 }  // namespace
