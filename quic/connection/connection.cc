@@ -110,6 +110,7 @@ Connection::Connection(const ConnectionConfig& config, Perspective perspective,
   rc.initial_rtt = config_.initial_rtt;
   rc.max_datagram_size = config_.max_datagram_size;
   rc.is_server = perspective == Perspective::kServer;
+  rc.adaptive_reordering = config_.adaptive_reordering;
   recovery_ = std::make_unique<LossDetection>(std::move(cc), rc);
 
   LocalStreamLimits limits;

@@ -51,6 +51,9 @@ struct ConnectionConfig {
   // Congestion controller by registry name (congestion/registry.h).
   std::string congestion_controller = "newreno";
   absl::Duration initial_rtt = absl::Milliseconds(333);
+  // Adaptive packet/time reordering thresholds (quic/recovery RecoveryConfig): raised when a
+  // loss proves spurious. Off: RFC 9002's fixed kPacketThreshold and kTimeThreshold.
+  bool adaptive_reordering = true;
   // RFC 9000 §13.4: mark packets ECT(0) and report received ECN counts; marking stops by
   // itself if the path fails ECN validation (§13.4.2).
   bool enable_ecn = true;

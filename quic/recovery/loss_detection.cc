@@ -255,11 +255,31 @@ void LossDetection::CheckSpuriousLosses(SpaceState& st, const AckRanges& ack, ab
     if (r.smallest > highest_lost) continue;
     auto it = st.recently_lost.lower_bound(r.smallest);
     while (it != st.recently_lost.end() && it->first <= r.largest) {
+      AdaptReorderingThresholds(it->first, it->second, ack.ranges.front().largest, now);
       controller_->OnSpuriousLoss(it->first, it->second, now);
       ++spurious_losses_;
       it = st.recently_lost.erase(it);
     }
     if (st.recently_lost.empty()) return;
+  }
+}
+
+void LossDetection::AdaptReorderingThresholds(uint64_t packet_number, absl::Time sent,
+                                              uint64_t ack_largest, absl::Time now) {
+  if (!config_.adaptive_reordering) return;
+  // Packet threshold: the packet arrived behind at least `ack_largest - packet_number` later
+  // ones (ACK ranges are descending: the first range holds the largest).
+  if (ack_largest >= packet_number) {
+    const uint64_t distance = std::min(ack_largest - packet_number + 1, kMaxAdaptivePacketThreshold);
+    config_.packet_threshold = std::max(config_.packet_threshold, distance);
+  }
+  // Time threshold: it was acknowledged `now - sent` after being sent, in units of the RTT the
+  // loss delay is built on (§6.1.2); wait that long (and an eighth more) next time.
+  const absl::Duration rtt = std::max(rtt_.latest_rtt(), rtt_.smoothed_rtt());
+  if (rtt > absl::ZeroDuration() && now > sent) {
+    const double shown = absl::FDivDuration(now - sent, rtt) + 1.0 / 8.0;
+    config_.time_threshold =
+        std::max(config_.time_threshold, std::min(shown, kMaxAdaptiveTimeThreshold));
   }
 }
 

@@ -34,6 +34,11 @@ namespace kite::quic {
 
 // Lost packets remembered per space for spurious-loss detection.
 inline constexpr size_t kMaxRememberedLostPackets = 256;
+// Ceilings on the adaptive reordering thresholds (RecoveryConfig::adaptive_reordering): the
+// peer's reordering raises them, so they are bounded. Past them, loss detection waits at most
+// two round trips, which is what keeps a true loss from going unnoticed for long.
+inline constexpr uint64_t kMaxAdaptivePacketThreshold = 256;
+inline constexpr double kMaxAdaptiveTimeThreshold = 2.0;
 
 using tls::PacketNumberSpace;
 
@@ -42,6 +47,11 @@ struct RecoveryConfig {
   size_t max_datagram_size = 1200;
   uint64_t packet_threshold = 3;                   // §6.1.1 kPacketThreshold
   double time_threshold = 9.0 / 8.0;               // §6.1.2 kTimeThreshold
+  // RFC 9002 §6.1.1/§6.1.2 allow adaptive thresholds. When on, a loss that proves spurious (the
+  // "lost" packet is acknowledged after all: reordering, not loss) raises the packet threshold
+  // to the reordering distance it showed and the time threshold to the delay it showed (plus
+  // 1/8), up to kMaxAdaptive*; they never shrink within the connection. Off: the RFC constants.
+  bool adaptive_reordering = true;
   absl::Duration granularity = kTimerGranularity;  // §6.1.2 kGranularity
   bool is_server = false;
   // Probe datagrams per PTO (§6.2.4 allows up to two); the client's anti-deadlock PTO always
@@ -141,6 +151,9 @@ class LossDetection {
   bool ecn_validation_failed() const { return ecn_validation_failed_; }
   // Packets declared lost and acknowledged afterwards (reported to the controller).
   uint64_t spurious_losses() const { return spurious_losses_; }
+  // The reordering thresholds in force (RecoveryConfig::adaptive_reordering moves them).
+  uint64_t packet_threshold() const { return config_.packet_threshold; }
+  double time_threshold() const { return config_.time_threshold; }
   bool PeerCompletedAddressValidation() const;
   const congestion::CongestionController& controller() const { return *controller_; }
   const congestion::Pacer& pacer() const { return pacer_; }
@@ -160,6 +173,9 @@ class LossDetection {
   };
   void RememberLost(SpaceState& st, const SentPacket& p, absl::Time now);
   void CheckSpuriousLosses(SpaceState& st, const AckRanges& ack, absl::Time now);
+  // A packet declared lost was acknowledged by an ACK whose largest is `ack_largest`.
+  void AdaptReorderingThresholds(uint64_t packet_number, absl::Time sent, uint64_t ack_largest,
+                                 absl::Time now);
 
   static size_t Index(PacketNumberSpace s) { return static_cast<size_t>(s); }
   SpaceState& state(PacketNumberSpace s) { return spaces_[Index(s)]; }

@@ -540,3 +540,71 @@ TEST_CASE("loss detection: a late ACK of a packet declared lost is reported as s
 
 }  // namespace
 }  // namespace kite::quic
+
+namespace kite::quic {
+namespace {
+
+// One round: packets [first, first + n) sent at `sent`, then an ACK of all but `held` at `now`.
+// Returns the packets declared lost by that ACK.
+std::vector<uint64_t> ReorderedRound(LossDetection& ld, uint64_t first, uint64_t n, uint64_t held,
+                                     absl::Time sent, absl::Time now) {
+  for (uint64_t pn = first; pn < first + n; ++pn) ld.OnPacketSent(kApp, Packet(pn, sent));
+  AckRanges a;
+  a.ranges.push_back(PacketRange{held + 1, first + n - 1});
+  if (held > first) a.ranges.push_back(PacketRange{first, held - 1});
+  absl::StatusOr<AckOutcome> out = OnAck(ld, kApp, a, now);
+  REQUIRE(out.ok());
+  return Pns(out->lost);
+}
+
+// The same round's late ACK of `held` (everything up to the round's end acknowledged).
+void LateAck(LossDetection& ld, uint64_t last, absl::Time now) {
+  REQUIRE(OnAck(ld, kApp, Ack({{0, last}}), now).ok());
+}
+
+TEST_CASE("loss detection: spurious losses raise the reordering thresholds (adaptive)",
+          "[loss][reordering]") {
+  LossDetection ld(nullptr, ClientConfig());
+  ld.SetHandshakeConfirmed(true, kT0);
+  CHECK(ld.packet_threshold() == 3);
+  CHECK(ld.time_threshold() == Approx(9.0 / 8.0));
+  // Round 1: packet 2 of 0..11 arrives behind the nine after it: declared lost by count.
+  absl::Time t = kT0;
+  CHECK(ReorderedRound(ld, 0, 12, 2, t, t + Milliseconds(10)) == std::vector<uint64_t>{2});
+  // Its ACK arrives 15 ms after it was sent (1.5 RTT): the loss was spurious.
+  LateAck(ld, 11, t + Milliseconds(15));
+  CHECK(ld.spurious_losses() == 1);
+  CHECK(ld.packet_threshold() == 10);  // 11 - 2 + 1
+  CHECK(ld.time_threshold() == Approx(15.0 / 10.0 + 1.0 / 8.0));
+  // Round 2: the same reordering is no longer taken for loss, neither by count nor by time.
+  t += Milliseconds(20);
+  CHECK(ReorderedRound(ld, 12, 12, 14, t, t + Milliseconds(10)).empty());
+  LateAck(ld, 23, t + Milliseconds(15));
+  CHECK(ld.spurious_losses() == 1);
+  // A real loss is still found: by count past the new threshold ...
+  t += Milliseconds(20);
+  CHECK(ReorderedRound(ld, 24, 12, 24, t, t + Milliseconds(10)) == std::vector<uint64_t>{24});
+  // ... and the thresholds are bounded however far a packet is displaced.
+  LateAck(ld, 35, t + Milliseconds(500));
+  CHECK(ld.time_threshold() == Approx(kMaxAdaptiveTimeThreshold));
+  CHECK(ld.packet_threshold() == 12);
+}
+
+TEST_CASE("loss detection: fixed RFC 9002 thresholds when adaptation is off",
+          "[loss][reordering]") {
+  RecoveryConfig rc = ClientConfig();
+  rc.adaptive_reordering = false;
+  LossDetection ld(nullptr, rc);
+  ld.SetHandshakeConfirmed(true, kT0);
+  absl::Time t = kT0;
+  CHECK(ReorderedRound(ld, 0, 12, 2, t, t + Milliseconds(10)) == std::vector<uint64_t>{2});
+  LateAck(ld, 11, t + Milliseconds(15));
+  CHECK(ld.spurious_losses() == 1);
+  CHECK(ld.packet_threshold() == 3);
+  CHECK(ld.time_threshold() == Approx(9.0 / 8.0));
+  t += Milliseconds(20);
+  CHECK(ReorderedRound(ld, 12, 12, 14, t, t + Milliseconds(10)) == std::vector<uint64_t>{14});
+}
+
+}  // namespace
+}  // namespace kite::quic
