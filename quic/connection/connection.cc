@@ -949,6 +949,9 @@ absl::Status Connection::OnAckFrame(absl::Time now, PacketNumberSpace sp, const 
     s.largest_acked_by_peer = ack.largest_acknowledged();
   }
   for (const SentPacket& p : outcome->acked) {
+    // Every acknowledged packet counts for ACK-of-ACK pruning (RFC 9000 §13.2.4), including the
+    // ACK-only ones that keep no record.
+    s.acks->OnPacketAcked(p.packet_number);
     auto it = s.sent.find(p.packet_number);
     if (it == s.sent.end()) continue;
     SentPacketRecord rec = std::move(it->second);
@@ -956,6 +959,7 @@ absl::Status Connection::OnAckFrame(absl::Time now, PacketNumberSpace sp, const 
     HandleAcked(now, sp, rec, p.packet_number);
   }
   for (const SentPacket& p : outcome->lost) {
+    s.acks->OnPacketLost(p.packet_number);
     auto it = s.sent.find(p.packet_number);
     stats_.packets_lost++;
     if (observer_) observer_->OnPacketLost(now, PacketTypeForSpace(sp), p.packet_number, p.bytes);
@@ -984,8 +988,8 @@ void Connection::ReportRecoveryState(absl::Time now) {
 void Connection::HandleAcked(absl::Time now, PacketNumberSpace sp, const SentPacketRecord& rec,
                              uint64_t pn) {
   (void)now;
-  Space& s = space(sp);
-  s.acks->OnPacketAcked(pn);
+  (void)sp;
+  (void)pn;
   for (const SentStreamRange& r : rec.streams) {
     streams_->OnStreamChunkAcked(r.stream_id, r.offset, r.length, r.fin);
     ReleaseStreamIfDone(r.stream_id);
@@ -1911,6 +1915,7 @@ void Connection::OnTimeout(absl::Time now) {
       PacketNumberSpace sp = out.space;
       Space& s = space(sp);
       for (const SentPacket& p : out.lost) {
+        s.acks->OnPacketLost(p.packet_number);
         stats_.packets_lost++;
         if (observer_) observer_->OnPacketLost(now, PacketTypeForSpace(sp), p.packet_number, p.bytes);
         auto it = s.sent.find(p.packet_number);

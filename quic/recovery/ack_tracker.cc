@@ -109,8 +109,11 @@ void AckTracker::OnAckSent(uint64_t packet_number, const AckRanges& ack) {
   first_unacked_ack_eliciting_time_.reset();
   immediate_since_.reset();
   if (ack.empty()) return;
-  sent_acks_.push_back(SentAck{packet_number, ack.largest()});
-  while (sent_acks_.size() > kMaxTrackedAckFrames) sent_acks_.pop_front();
+  if (sent_acks_.size() >= kMaxTrackedAckFrames) {
+    sent_acks_.back() = SentAck{packet_number, ack.largest()};
+  } else {
+    sent_acks_.push_back(SentAck{packet_number, ack.largest()});
+  }
 }
 
 void AckTracker::OnPacketAcked(uint64_t packet_number) {
@@ -120,6 +123,12 @@ void AckTracker::OnPacketAcked(uint64_t packet_number) {
   report_floor_ = std::max(report_floor_, it->largest_acked + 1);
   // ACKs sent before this one reported nothing beyond it; forget them too.
   sent_acks_.erase(sent_acks_.begin(), std::next(it));
+}
+
+void AckTracker::OnPacketLost(uint64_t packet_number) {
+  auto it = std::find_if(sent_acks_.begin(), sent_acks_.end(),
+                         [&](const SentAck& s) { return s.packet_number == packet_number; });
+  if (it != sent_acks_.end()) sent_acks_.erase(it);
 }
 
 }  // namespace kite::quic
