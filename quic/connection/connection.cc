@@ -461,13 +461,25 @@ tls::PacketProtector* Connection::ReadKeys(EncryptionLevel level) const {
 
 void Connection::OnDatagram(absl::Time now, const NetworkPath& path,
                             absl::Span<const uint8_t> datagram, EcnCodepoint ecn) {
+  if (state_ == State::kTerminated || state_ == State::kDraining) {
+    now_ = now;
+    rx_ecn_ = ecn;
+    return;
+  }
+  // Header protection is removed in place (RFC 9001 §5.4), so work on a copy.
+  rx_datagram_.assign(datagram.begin(), datagram.end());
+  OnDatagramInPlace(now, path, absl::MakeSpan(rx_datagram_), ecn);
+}
+
+void Connection::OnDatagramInPlace(absl::Time now, const NetworkPath& path,
+                                   absl::Span<uint8_t> datagram, EcnCodepoint ecn) {
   now_ = now;
   rx_ecn_ = ecn;
   if (state_ == State::kTerminated || state_ == State::kDraining) return;
   stats_.bytes_received += datagram.size();
   amp_bytes_received_ += datagram.size();
-  rx_datagram_.assign(datagram.begin(), datagram.end());
-  ProcessDatagram(now, path, absl::MakeSpan(rx_datagram_));
+  rx_datagram_size_ = datagram.size();
+  ProcessDatagram(now, path, datagram);
   if (state_ == State::kClosing) {
     // RFC 9000 §10.2.1: answer packets in the closing state with CONNECTION_CLOSE again.
     close_send_pending_ = true;
@@ -1799,7 +1811,7 @@ void Connection::OnPeerAddressChange(absl::Time now, const NetworkPath& path,
   if (path_validated_) previous_path_ = path_;
   path_ = path;
   stats_.migrations++;
-  amp_bytes_received_ = rx_datagram_.size();
+  amp_bytes_received_ = rx_datagram_size_;
   amp_bytes_sent_ = 0;
   // RFC 9000 §9.5: if the peer moved to a new connection ID, so do we, so that the two paths
   // cannot be linked by an observer.

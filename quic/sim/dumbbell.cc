@@ -133,8 +133,11 @@ class DumbbellSimulator::Impl {
     FlowResult result;
   };
 
+  // A datagram in the network. The connection writes it straight into `bytes` (sized for the
+  // largest datagram once) and the receiver decrypts it there.
   struct Slot {
     std::vector<uint8_t> bytes;
+    size_t size = 0;
     uint32_t flow = 0;
     bool to_client = false;
   };
@@ -162,8 +165,9 @@ class DumbbellSimulator::Impl {
   void StopFlow(Flow& f);
   void ServiceFlow(Flow& f);
   void Flush(Flow& f, bool from_client);
-  void SendForward(Flow& f, absl::Span<const uint8_t> bytes);
-  void SendReverse(Flow& f, absl::Span<const uint8_t> bytes);
+  // Both take ownership of slot `s`, holding the datagram.
+  void SendForward(Flow& f, uint32_t s);
+  void SendReverse(Flow& f, uint32_t s);
   void StartTransmission();
   void OnLinkFree(uint32_t slot);
   void Deliver(uint32_t slot);
@@ -192,7 +196,6 @@ class DumbbellSimulator::Impl {
   bool link_busy_ = false;
   absl::Time start_;
   absl::Time now_;
-  std::vector<uint8_t> tx_buf_;
   std::vector<uint8_t> rx_buf_;
   std::vector<uint8_t> zeros_;
   size_t streams_per_flow_ = 1;
@@ -249,7 +252,6 @@ absl::Status DumbbellSimulator::Impl::Init() {
 
   start_ = absl::FromUnixSeconds(1700000000);
   now_ = start_;
-  tx_buf_.resize(65536);
   rx_buf_.resize(65536);
   zeros_.assign(kWriteChunk, 0);
   if (config_.queue == QueueKind::kCoDel) {
@@ -286,6 +288,7 @@ uint32_t DumbbellSimulator::Impl::AllocSlot() {
     return s;
   }
   slots_.emplace_back();
+  slots_.back().bytes.resize(config_.max_datagram_size);
   return static_cast<uint32_t>(slots_.size() - 1);
 }
 
@@ -312,13 +315,11 @@ void DumbbellSimulator::Impl::StopFlow(Flow& f) {
   f.dirty = true;
 }
 
-void DumbbellSimulator::Impl::SendForward(Flow& f, absl::Span<const uint8_t> bytes) {
-  uint32_t s = AllocSlot();
+void DumbbellSimulator::Impl::SendForward(Flow& f, uint32_t s) {
   Slot& slot = slots_[s];
-  slot.bytes.assign(bytes.begin(), bytes.end());
   slot.flow = static_cast<uint32_t>(f.index);
   slot.to_client = true;
-  if (!queue_->Enqueue(QueuedPacket{s, bytes.size(), now_})) {
+  if (!queue_->Enqueue(QueuedPacket{s, slot.size, now_})) {
     ++f.result.tail_drops;
     ++result_.tail_drops;
     FreeSlot(s);
@@ -328,10 +329,11 @@ void DumbbellSimulator::Impl::SendForward(Flow& f, absl::Span<const uint8_t> byt
   if (!link_busy_) StartTransmission();
 }
 
-void DumbbellSimulator::Impl::SendReverse(Flow& f, absl::Span<const uint8_t> bytes) {
+void DumbbellSimulator::Impl::SendReverse(Flow& f, uint32_t s) {
   if (Bernoulli(rng_, config_.reverse_loss)) {
     ++f.result.random_losses;
     ++result_.random_losses;
+    FreeSlot(s);
     return;
   }
   absl::Time arrival = now_ + (f.config.rtt - f.config.rtt / 2);
@@ -342,9 +344,7 @@ void DumbbellSimulator::Impl::SendReverse(Flow& f, absl::Span<const uint8_t> byt
     int64_t periods = (since_ns + period_ns - 1) / period_ns;
     arrival = start_ + absl::Nanoseconds(periods * period_ns);
   }
-  uint32_t s = AllocSlot();
   Slot& slot = slots_[s];
-  slot.bytes.assign(bytes.begin(), bytes.end());
   slot.flow = static_cast<uint32_t>(f.index);
   slot.to_client = false;
   Push(arrival, EventKind::kArrival, s);
@@ -389,7 +389,7 @@ void DumbbellSimulator::Impl::StartTransmission() {
 void DumbbellSimulator::Impl::OnLinkFree(uint32_t s) {
   Slot& slot = slots_[s];
   Flow& f = flows_[slot.flow];
-  result_.bottleneck_bytes += slot.bytes.size();
+  result_.bottleneck_bytes += slot.size;
   if (Bernoulli(rng_, config_.loss)) {
     ++f.result.random_losses;
     ++result_.random_losses;
@@ -414,9 +414,9 @@ void DumbbellSimulator::Impl::OnLinkFree(uint32_t s) {
 void DumbbellSimulator::Impl::Deliver(uint32_t s) {
   Slot& slot = slots_[s];
   Flow& f = flows_[slot.flow];
-  absl::Span<const uint8_t> bytes(slot.bytes.data(), slot.bytes.size());
+  absl::Span<uint8_t> bytes(slot.bytes.data(), slot.size);
   if (slot.to_client) {
-    if (f.client != nullptr) f.client->OnDatagram(now_, f.client_path, bytes);
+    if (f.client != nullptr) f.client->OnDatagramInPlace(now_, f.client_path, bytes);
   } else {
     if (f.server == nullptr && f.state == FlowState::kRunning) {
       absl::StatusOr<PacketHeader> h = ParsePacketHeader(bytes, server_config_.local_cid_length);
@@ -429,7 +429,7 @@ void DumbbellSimulator::Impl::Deliver(uint32_t s) {
         if (c.ok()) f.server = std::move(*c);
       }
     }
-    if (f.server != nullptr) f.server->OnDatagram(now_, f.server_path, bytes);
+    if (f.server != nullptr) f.server->OnDatagramInPlace(now_, f.server_path, bytes);
   }
   f.dirty = true;
   FreeSlot(s);
@@ -438,12 +438,18 @@ void DumbbellSimulator::Impl::Deliver(uint32_t s) {
 void DumbbellSimulator::Impl::Flush(Flow& f, bool from_client) {
   Connection* c = from_client ? f.client.get() : f.server.get();
   if (c == nullptr) return;
-  while (std::optional<Transmit> t = c->PollTransmit(now_, absl::MakeSpan(tx_buf_))) {
-    absl::Span<const uint8_t> d(tx_buf_.data(), t->size);
+  while (true) {
+    uint32_t s = AllocSlot();
+    std::optional<Transmit> t = c->PollTransmit(now_, absl::MakeSpan(slots_[s].bytes));
+    if (!t.has_value()) {
+      FreeSlot(s);
+      return;
+    }
+    slots_[s].size = t->size;
     if (from_client) {
-      SendReverse(f, d);
+      SendReverse(f, s);
     } else {
-      SendForward(f, d);
+      SendForward(f, s);
     }
   }
 }
