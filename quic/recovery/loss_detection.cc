@@ -338,10 +338,27 @@ bool LossDetection::AnyEligibleAckElicitingInFlight() const {
          (handshake_confirmed_ && HasAckElicitingInFlight(PacketNumberSpace::kApplication));
 }
 
+const LossDetection::PtoPeriods& LossDetection::CurrentPtoPeriods() const {
+  PtoPeriods& p = pto_periods_;
+  if (p.valid && p.smoothed_rtt == rtt_.smoothed_rtt() && p.rttvar == rtt_.rttvar() &&
+      p.peer_max_ack_delay == peer_max_ack_delay_ && p.pto_count == pto_count_) {
+    return p;
+  }
+  p.valid = true;
+  p.smoothed_rtt = rtt_.smoothed_rtt();
+  p.rttvar = rtt_.rttvar();
+  p.peer_max_ack_delay = peer_max_ack_delay_;
+  p.pto_count = pto_count_;
+  const int64_t backoff = PtoBackoff();
+  p.any_space = PtoBase(/*include_max_ack_delay=*/false) * backoff;
+  p.application = p.any_space + peer_max_ack_delay_ * backoff;
+  return p;
+}
+
 std::optional<std::pair<absl::Time, PacketNumberSpace>> LossDetection::PtoTimeAndSpace(
     absl::Time now) const {
-  const int64_t backoff = PtoBackoff();
-  absl::Duration duration = PtoBase(/*include_max_ack_delay=*/false) * backoff;
+  const PtoPeriods& periods = CurrentPtoPeriods();
+  const absl::Duration duration = periods.any_space;
   if (!AnyEligibleAckElicitingInFlight()) {
     if (PeerCompletedAddressValidation()) return std::nullopt;
     // §6.2.2.1 anti-deadlock: armed from now.
@@ -356,7 +373,7 @@ std::optional<std::pair<absl::Time, PacketNumberSpace>> LossDetection::PtoTimeAn
     absl::Duration d = duration;
     if (s == PacketNumberSpace::kApplication) {
       if (!handshake_confirmed_) break;
-      d += peer_max_ack_delay_ * backoff;
+      d = periods.application;
     }
     absl::Time t = *st.time_of_last_ack_eliciting + d;
     if (!best.has_value() || t < best->first) best = std::make_pair(t, s);

@@ -182,6 +182,20 @@ class LossDetection {
   bool AnyEligibleAckElicitingInFlight() const;
   absl::Duration PtoBase(bool include_max_ack_delay) const;
   int64_t PtoBackoff() const;
+  // The PTO periods with backoff (§6.2.1): PtoBase(false) * backoff for every space, plus
+  // peer_max_ack_delay * backoff for Application Data. The timer is re-armed for every packet
+  // sent while its inputs change at most once per ACK, so they are kept and recomputed only
+  // when an input differs.
+  struct PtoPeriods {
+    bool valid = false;
+    absl::Duration smoothed_rtt;
+    absl::Duration rttvar;
+    absl::Duration peer_max_ack_delay;
+    uint32_t pto_count = 0;
+    absl::Duration any_space;
+    absl::Duration application;
+  };
+  const PtoPeriods& CurrentPtoPeriods() const;
   void SetLossDetectionTimer(absl::Time now);
   std::vector<SentPacket> RemoveAllFromFlight(PacketNumberSpace space);
   void UpdatePacer(absl::Time now);
@@ -196,6 +210,7 @@ class LossDetection {
 
   std::optional<absl::Time> first_rtt_sample_time_;
   std::optional<absl::Time> timer_;
+  mutable PtoPeriods pto_periods_;
   uint32_t pto_count_ = 0;
   size_t pending_probes_ = 0;
   absl::Duration peer_max_ack_delay_ = absl::Milliseconds(25);  // RFC 9000 §18.2 default
