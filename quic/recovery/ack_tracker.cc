@@ -117,6 +117,11 @@ void AckTracker::OnAckSent(uint64_t packet_number, const AckRanges& ack) {
 }
 
 void AckTracker::OnPacketAcked(uint64_t packet_number) {
+  // Remembered ACKs are in ascending packet number order.
+  if (sent_acks_.empty() || packet_number < sent_acks_.front().packet_number ||
+      packet_number > sent_acks_.back().packet_number) {
+    return;
+  }
   auto it = std::find_if(sent_acks_.begin(), sent_acks_.end(),
                          [&](const SentAck& s) { return s.packet_number == packet_number; });
   if (it == sent_acks_.end()) return;

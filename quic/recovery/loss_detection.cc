@@ -382,6 +382,7 @@ std::optional<std::pair<absl::Time, PacketNumberSpace>> LossDetection::PtoTimeAn
 }
 
 void LossDetection::SetLossDetectionTimer(absl::Time now) {
+  timer_inputs_changed_ = false;
   if (auto loss = EarliestLossTime()) {
     timer_ = loss->first;
     return;
@@ -502,6 +503,13 @@ void LossDetection::SetHandshakeKeysAvailable(bool available, absl::Time now) {
 }
 
 void LossDetection::SetAmplificationBlocked(bool blocked, absl::Time now) {
+  // The connection reports this before every datagram it builds. When nothing changed, re-arming
+  // would give the same deadline: every other input re-arms the timer as it changes, and only
+  // the client's anti-deadlock timer (§6.2.2.1) depends on `now`.
+  if (blocked == amplification_blocked_ && !timer_inputs_changed_ &&
+      PeerCompletedAddressValidation()) {
+    return;
+  }
   amplification_blocked_ = blocked;
   SetLossDetectionTimer(now);
 }

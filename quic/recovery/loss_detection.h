@@ -121,7 +121,10 @@ class LossDetection {
   // Server: at the anti-amplification limit, no PTO is armed. When a datagram unblocks it, call
   // with false and run OnLossDetectionTimeout if the deadline has already passed (A.6).
   void SetAmplificationBlocked(bool blocked, absl::Time now);
-  void SetPeerMaxAckDelay(absl::Duration max_ack_delay) { peer_max_ack_delay_ = max_ack_delay; }
+  void SetPeerMaxAckDelay(absl::Duration max_ack_delay) {
+    peer_max_ack_delay_ = max_ack_delay;
+    timer_inputs_changed_ = true;
+  }
   void SetMaxDatagramSize(size_t max_datagram_size);
   // Not owned; may be null.
   void SetObserver(RecoveryObserver* observer) { observer_ = observer; }
@@ -219,6 +222,8 @@ class LossDetection {
   bool peer_address_validated_ = false;
   bool has_handshake_keys_ = false;
   bool amplification_blocked_ = false;
+  // An input of the timer changed without re-arming it (SetPeerMaxAckDelay takes no time).
+  bool timer_inputs_changed_ = false;
   bool ecn_validation_failed_ = false;
   uint64_t spurious_losses_ = 0;
 
