@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <optional>
 #include <random>
 #include <utility>
@@ -142,11 +143,14 @@ class DumbbellSimulator::Impl {
     bool to_client = false;
   };
 
+  static constexpr uint32_t kNoLane = UINT32_MAX;
   struct Event {
     absl::Time time;
     uint64_t order;
     EventKind kind;
     uint32_t slot;
+    // The arrival lane this event heads (see lanes_), or kNoLane.
+    uint32_t lane = kNoLane;
   };
   static bool Later(const Event& a, const Event& b) {
     return a.time != b.time ? a.time > b.time : a.order > b.order;
@@ -157,9 +161,16 @@ class DumbbellSimulator::Impl {
   uint32_t AllocSlot();
   void FreeSlot(uint32_t slot) { free_slots_.push_back(slot); }
   void Push(absl::Time t, EventKind kind, uint32_t slot) {
-    events_.push_back(Event{t, next_order_++, kind, slot});
+    PushHeap(Event{t, next_order_++, kind, slot});
+  }
+  void PushHeap(const Event& e) {
+    events_.push_back(e);
     std::push_heap(events_.begin(), events_.end(), Later);
   }
+  // A datagram arrival for lane 2 * flow + (to_client ? 0 : 1).
+  void PushArrival(absl::Time t, uint32_t slot, uint32_t lane);
+  // Removes and returns the earliest event (events_ must not be empty).
+  Event PopEvent();
 
   absl::Status StartFlow(Flow& f);
   void StopFlow(Flow& f);
@@ -189,7 +200,13 @@ class DumbbellSimulator::Impl {
   std::vector<Flow> flows_;
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_slots_;
+  // Pending events, a heap ordered by (time, order). Arrivals of one flow and direction nearly
+  // always come in time order (fixed delays; jitter never reorders a flow; ACK aggregation rounds
+  // up), so they wait in that lane's FIFO and only each lane's head sits in the heap, which stays
+  // a few entries deep instead of a bandwidth-delay product. An arrival earlier than its lane's
+  // tail (a reordered datagram) goes into the heap on its own. The order of events is the same.
   std::vector<Event> events_;
+  std::vector<std::deque<Event>> lanes_;
   uint64_t next_order_ = 0;
   std::unique_ptr<QueueDiscipline> queue_;
   std::vector<QueuedPacket> dropped_;
@@ -266,6 +283,7 @@ absl::Status DumbbellSimulator::Impl::Init() {
   }
 
   flows_.resize(config_.flows.size());
+  lanes_.resize(2 * flows_.size());
   for (size_t i = 0; i < flows_.size(); ++i) {
     Flow& f = flows_[i];
     f.config = config_.flows[i];
@@ -279,6 +297,32 @@ absl::Status DumbbellSimulator::Impl::Init() {
     f.result.config = f.config;
   }
   return absl::OkStatus();
+}
+
+void DumbbellSimulator::Impl::PushArrival(absl::Time t, uint32_t slot, uint32_t lane) {
+  Event e{t, next_order_++, EventKind::kArrival, slot, lane};
+  std::deque<Event>& q = lanes_[lane];
+  if (q.empty()) {
+    q.push_back(e);
+    PushHeap(e);
+  } else if (t >= q.back().time) {
+    q.push_back(e);
+  } else {
+    e.lane = kNoLane;
+    PushHeap(e);
+  }
+}
+
+DumbbellSimulator::Impl::Event DumbbellSimulator::Impl::PopEvent() {
+  std::pop_heap(events_.begin(), events_.end(), Later);
+  Event e = events_.back();
+  events_.pop_back();
+  if (e.lane != kNoLane) {
+    std::deque<Event>& q = lanes_[e.lane];
+    q.pop_front();
+    if (!q.empty()) PushHeap(q.front());
+  }
+  return e;
 }
 
 uint32_t DumbbellSimulator::Impl::AllocSlot() {
@@ -347,7 +391,7 @@ void DumbbellSimulator::Impl::SendReverse(Flow& f, uint32_t s) {
   Slot& slot = slots_[s];
   slot.flow = static_cast<uint32_t>(f.index);
   slot.to_client = false;
-  Push(arrival, EventKind::kArrival, s);
+  PushArrival(arrival, s, static_cast<uint32_t>(2 * f.index + 1));
 }
 
 void DumbbellSimulator::Impl::StartTransmission() {
@@ -406,7 +450,7 @@ void DumbbellSimulator::Impl::OnLinkFree(uint32_t s) {
       arrival = std::max(arrival, f.last_forward_arrival);
       f.last_forward_arrival = arrival;
     }
-    Push(arrival, EventKind::kArrival, s);
+    PushArrival(arrival, s, static_cast<uint32_t>(2 * f.index));
   }
   StartTransmission();
 }
@@ -603,9 +647,7 @@ absl::StatusOr<DumbbellResult> DumbbellSimulator::Impl::Run(
     now_ = std::max(now_, next);
 
     while (!events_.empty() && events_.front().time <= now_) {
-      std::pop_heap(events_.begin(), events_.end(), Later);
-      Event e = events_.back();
-      events_.pop_back();
+      Event e = PopEvent();
       switch (e.kind) {
         case EventKind::kArrival:
           Deliver(e.slot);
