@@ -129,6 +129,9 @@ absl::StatusOr<AckOutcome> LossDetection::OnAckReceived(PacketNumberSpace space,
 
   CheckSpuriousLosses(st, ack, now);
   const size_t prior_in_flight = bytes_in_flight();
+  // Typically an ACK covers a couple of new packets: one allocation instead of regrowth.
+  outcome.acked.reserve(static_cast<size_t>(
+      std::min<uint64_t>(largest - ack.ranges.back().smallest + 1, 16)));
   // Ranges are descending; walk them backwards so the result is in ascending order.
   for (auto it = ack.ranges.rbegin(); it != ack.ranges.rend(); ++it) {
     st.sent.RemoveRange(it->smallest, it->largest, &outcome.acked);
@@ -269,6 +272,10 @@ bool LossDetection::OnCongestionSignals(PacketNumberSpace space, absl::Time now,
                                         const std::vector<LossTrigger>& triggers,
                                         size_t prior_in_flight, uint64_t ecn_ce_delta) {
   congestion::AckEvent ev;
+  ev.acked.swap(acked_scratch_);
+  ev.lost.swap(lost_scratch_);
+  ev.acked.clear();
+  ev.lost.clear();
   ev.now = now;
   ev.prior_bytes_in_flight = prior_in_flight;
   ev.bytes_in_flight = bytes_in_flight();
@@ -307,6 +314,8 @@ bool LossDetection::OnCongestionSignals(PacketNumberSpace space, absl::Time now,
     // §5.2: min_rtt restarts from the newest sample after persistent congestion.
     rtt_.ResetMinRttToLatest();
   }
+  acked_scratch_.swap(ev.acked);
+  lost_scratch_.swap(ev.lost);
   return persistent;
 }
 

@@ -229,6 +229,9 @@ class LossDetection {
 
   RecoveryObserver* observer_ = nullptr;
   std::string last_state_name_;
+  // Storage lent to each AckEvent's lists (kept between ACKs so that they do not allocate).
+  std::vector<congestion::AckedPacket> acked_scratch_;
+  std::vector<congestion::LostPacket> lost_scratch_;
 };
 
 }  // namespace kite::quic
