@@ -22,6 +22,9 @@ double Pacer::TokensAt(absl::Time now) const {
   double capacity = static_cast<double>(burst_bytes());
   if (rate_ == 0) return capacity;
   if (last_update_ == absl::InfinitePast()) return tokens_;
+  // Asked again at the same time (a packet is sent right after the rate is set, and the send
+  // path asks when the next one may go): nothing has accrued, and the double division is skipped.
+  if (now <= last_update_) return std::min(capacity, tokens_);
   double elapsed = absl::ToDoubleSeconds(std::max(absl::ZeroDuration(), now - last_update_));
   return std::min(capacity, tokens_ + elapsed * static_cast<double>(rate_));
 }

@@ -467,13 +467,25 @@ tls::PacketProtector* Connection::ReadKeys(EncryptionLevel level) const {
 
 void Connection::OnDatagram(absl::Time now, const NetworkPath& path,
                             absl::Span<const uint8_t> datagram, EcnCodepoint ecn) {
+  if (state_ == State::kTerminated || state_ == State::kDraining) {
+    now_ = now;
+    rx_ecn_ = ecn;
+    return;
+  }
+  // Header protection is removed in place (RFC 9001 §5.4), so work on a copy.
+  rx_datagram_.assign(datagram.begin(), datagram.end());
+  OnDatagramInPlace(now, path, absl::MakeSpan(rx_datagram_), ecn);
+}
+
+void Connection::OnDatagramInPlace(absl::Time now, const NetworkPath& path,
+                                   absl::Span<uint8_t> datagram, EcnCodepoint ecn) {
   now_ = now;
   rx_ecn_ = ecn;
   if (state_ == State::kTerminated || state_ == State::kDraining) return;
   stats_.bytes_received += datagram.size();
   amp_bytes_received_ += datagram.size();
-  rx_datagram_.assign(datagram.begin(), datagram.end());
-  ProcessDatagram(now, path, absl::MakeSpan(rx_datagram_));
+  rx_datagram_size_ = datagram.size();
+  ProcessDatagram(now, path, datagram);
   if (state_ == State::kClosing) {
     // RFC 9000 §10.2.1: answer packets in the closing state with CONNECTION_CLOSE again.
     close_send_pending_ = true;
@@ -961,6 +973,9 @@ absl::Status Connection::OnAckFrame(absl::Time now, PacketNumberSpace sp, const 
     s.largest_acked_by_peer = ack.largest_acknowledged();
   }
   for (const SentPacket& p : outcome->acked) {
+    // Every acknowledged packet counts for ACK-of-ACK pruning (RFC 9000 §13.2.4), including the
+    // ACK-only ones that keep no record.
+    s.acks->OnPacketAcked(p.packet_number);
     auto it = s.sent.find(p.packet_number);
     if (it == s.sent.end()) continue;
     SentPacketRecord rec = std::move(it->second);
@@ -968,6 +983,7 @@ absl::Status Connection::OnAckFrame(absl::Time now, PacketNumberSpace sp, const 
     HandleAcked(now, sp, rec, p.packet_number);
   }
   for (const SentPacket& p : outcome->lost) {
+    s.acks->OnPacketLost(p.packet_number);
     auto it = s.sent.find(p.packet_number);
     stats_.packets_lost++;
     if (observer_) observer_->OnPacketLost(now, PacketTypeForSpace(sp), p.packet_number, p.bytes);
@@ -996,8 +1012,8 @@ void Connection::ReportRecoveryState(absl::Time now) {
 void Connection::HandleAcked(absl::Time now, PacketNumberSpace sp, const SentPacketRecord& rec,
                              uint64_t pn) {
   (void)now;
-  Space& s = space(sp);
-  s.acks->OnPacketAcked(pn);
+  (void)sp;
+  (void)pn;
   for (const SentStreamRange& r : rec.streams) {
     streams_->OnStreamChunkAcked(r.stream_id, r.offset, r.length, r.fin);
     ReleaseStreamIfDone(r.stream_id);
@@ -1819,7 +1835,7 @@ void Connection::OnPeerAddressChange(absl::Time now, const NetworkPath& path,
   if (path_validated_) previous_path_ = path_;
   path_ = path;
   stats_.migrations++;
-  amp_bytes_received_ = rx_datagram_.size();
+  amp_bytes_received_ = rx_datagram_size_;
   amp_bytes_sent_ = 0;
   // RFC 9000 §9.5: if the peer moved to a new connection ID, so do we, so that the two paths
   // cannot be linked by an observer.
@@ -1935,6 +1951,7 @@ void Connection::OnTimeout(absl::Time now) {
       PacketNumberSpace sp = out.space;
       Space& s = space(sp);
       for (const SentPacket& p : out.lost) {
+        s.acks->OnPacketLost(p.packet_number);
         stats_.packets_lost++;
         if (observer_) observer_->OnPacketLost(now, PacketTypeForSpace(sp), p.packet_number, p.bytes);
         auto it = s.sent.find(p.packet_number);

@@ -103,6 +103,11 @@ class Connection : public tls::QuicTlsVisitor {
   // `ecn` is the IP ECN codepoint the datagram arrived with, where the I/O layer can read it.
   void OnDatagram(absl::Time now, const NetworkPath& path, absl::Span<const uint8_t> datagram,
                   EcnCodepoint ecn = EcnCodepoint::kNotEct);
+  // The same for a caller that owns the bytes and is done with them: header protection is
+  // removed in place, sparing the copy OnDatagram makes. `datagram`'s content is unspecified
+  // afterwards.
+  void OnDatagramInPlace(absl::Time now, const NetworkPath& path, absl::Span<uint8_t> datagram,
+                         EcnCodepoint ecn = EcnCodepoint::kNotEct);
   // Writes at most one datagram (possibly several coalesced packets) into `out`.
   std::optional<Transmit> PollTransmit(absl::Time now, absl::Span<uint8_t> out);
   // When OnTimeout must next be called; nullopt once the connection is terminated.
@@ -392,6 +397,8 @@ class Connection : public tls::QuicTlsVisitor {
   absl::Time now_;
   bool read_key_phase_ = false;
   std::vector<uint8_t> rx_datagram_;
+  // Size of the datagram being processed.
+  size_t rx_datagram_size_ = 0;
   std::vector<uint8_t> rx_plain_;
   absl::btree_set<uint64_t> readable_streams_;
   absl::btree_set<uint64_t> flow_blocked_streams_;

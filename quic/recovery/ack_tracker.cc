@@ -91,6 +91,7 @@ bool AckTracker::HasNewAckToSend() const {
 
 AckRanges AckTracker::BuildAck(absl::Time now) const {
   AckRanges ack;
+  ack.ranges.reserve(std::min(received_.size(), policy_.max_ack_ranges));
   for (auto it = received_.rbegin(); it != received_.rend(); ++it) {
     if (ack.ranges.size() >= policy_.max_ack_ranges) break;
     if (it->largest < report_floor_) break;  // ascending order: all older ranges are below too
@@ -109,17 +110,31 @@ void AckTracker::OnAckSent(uint64_t packet_number, const AckRanges& ack) {
   first_unacked_ack_eliciting_time_.reset();
   immediate_since_.reset();
   if (ack.empty()) return;
-  sent_acks_.push_back(SentAck{packet_number, ack.largest()});
-  while (sent_acks_.size() > kMaxTrackedAckFrames) sent_acks_.pop_front();
+  if (sent_acks_.size() >= kMaxTrackedAckFrames) {
+    sent_acks_.back() = SentAck{packet_number, ack.largest()};
+  } else {
+    sent_acks_.push_back(SentAck{packet_number, ack.largest()});
+  }
 }
 
 void AckTracker::OnPacketAcked(uint64_t packet_number) {
+  // Remembered ACKs are in ascending packet number order.
+  if (sent_acks_.empty() || packet_number < sent_acks_.front().packet_number ||
+      packet_number > sent_acks_.back().packet_number) {
+    return;
+  }
   auto it = std::find_if(sent_acks_.begin(), sent_acks_.end(),
                          [&](const SentAck& s) { return s.packet_number == packet_number; });
   if (it == sent_acks_.end()) return;
   report_floor_ = std::max(report_floor_, it->largest_acked + 1);
   // ACKs sent before this one reported nothing beyond it; forget them too.
   sent_acks_.erase(sent_acks_.begin(), std::next(it));
+}
+
+void AckTracker::OnPacketLost(uint64_t packet_number) {
+  auto it = std::find_if(sent_acks_.begin(), sent_acks_.end(),
+                         [&](const SentAck& s) { return s.packet_number == packet_number; });
+  if (it != sent_acks_.end()) sent_acks_.erase(it);
 }
 
 }  // namespace kite::quic

@@ -29,7 +29,10 @@ struct AckPolicy {
 
 class AckTracker {
  public:
-  // ACK frames whose acknowledgment we remember for ACK-of-ACK pruning (§13.2.4).
+  // ACK frames whose acknowledgment we remember for ACK-of-ACK pruning (§13.2.4). When all are
+  // in use, the newest slot is reused: the remembered ACKs then span from the oldest one still
+  // unacknowledged to the latest. (Keeping only the newest would forget every ACK before the
+  // peer could acknowledge it whenever more than this many are sent per round trip.)
   static constexpr size_t kMaxTrackedAckFrames = 32;
 
   explicit AckTracker(PacketNumberSpace space, AckPolicy policy = AckPolicy());
@@ -60,6 +63,9 @@ class AckTracker {
   // A packet of ours in this space was acknowledged; if it carried an ACK, the peer knows
   // everything up to that ACK's largest, which need not be reported again (§13.2.4).
   void OnPacketAcked(uint64_t packet_number);
+  // A packet of ours in this space was declared lost; an ACK it carried is forgotten, so that
+  // lost ACKs do not occupy the remembered slots.
+  void OnPacketLost(uint64_t packet_number);
 
   // nullopt before any packet arrived.
   std::optional<uint64_t> largest_received() const { return largest_received_; }

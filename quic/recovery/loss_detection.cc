@@ -129,6 +129,9 @@ absl::StatusOr<AckOutcome> LossDetection::OnAckReceived(PacketNumberSpace space,
 
   CheckSpuriousLosses(st, ack, now);
   const size_t prior_in_flight = bytes_in_flight();
+  // Typically an ACK covers a couple of new packets: one allocation instead of regrowth.
+  outcome.acked.reserve(static_cast<size_t>(
+      std::min<uint64_t>(largest - ack.ranges.back().smallest + 1, 16)));
   // Ranges are descending; walk them backwards so the result is in ascending order.
   for (auto it = ack.ranges.rbegin(); it != ack.ranges.rend(); ++it) {
     st.sent.RemoveRange(it->smallest, it->largest, &outcome.acked);
@@ -289,6 +292,10 @@ bool LossDetection::OnCongestionSignals(PacketNumberSpace space, absl::Time now,
                                         const std::vector<LossTrigger>& triggers,
                                         size_t prior_in_flight, uint64_t ecn_ce_delta) {
   congestion::AckEvent ev;
+  ev.acked.swap(acked_scratch_);
+  ev.lost.swap(lost_scratch_);
+  ev.acked.clear();
+  ev.lost.clear();
   ev.now = now;
   ev.prior_bytes_in_flight = prior_in_flight;
   ev.bytes_in_flight = bytes_in_flight();
@@ -327,6 +334,8 @@ bool LossDetection::OnCongestionSignals(PacketNumberSpace space, absl::Time now,
     // §5.2: min_rtt restarts from the newest sample after persistent congestion.
     rtt_.ResetMinRttToLatest();
   }
+  acked_scratch_.swap(ev.acked);
+  lost_scratch_.swap(ev.lost);
   return persistent;
 }
 
@@ -358,10 +367,27 @@ bool LossDetection::AnyEligibleAckElicitingInFlight() const {
          (handshake_confirmed_ && HasAckElicitingInFlight(PacketNumberSpace::kApplication));
 }
 
+const LossDetection::PtoPeriods& LossDetection::CurrentPtoPeriods() const {
+  PtoPeriods& p = pto_periods_;
+  if (p.valid && p.smoothed_rtt == rtt_.smoothed_rtt() && p.rttvar == rtt_.rttvar() &&
+      p.peer_max_ack_delay == peer_max_ack_delay_ && p.pto_count == pto_count_) {
+    return p;
+  }
+  p.valid = true;
+  p.smoothed_rtt = rtt_.smoothed_rtt();
+  p.rttvar = rtt_.rttvar();
+  p.peer_max_ack_delay = peer_max_ack_delay_;
+  p.pto_count = pto_count_;
+  const int64_t backoff = PtoBackoff();
+  p.any_space = PtoBase(/*include_max_ack_delay=*/false) * backoff;
+  p.application = p.any_space + peer_max_ack_delay_ * backoff;
+  return p;
+}
+
 std::optional<std::pair<absl::Time, PacketNumberSpace>> LossDetection::PtoTimeAndSpace(
     absl::Time now) const {
-  const int64_t backoff = PtoBackoff();
-  absl::Duration duration = PtoBase(/*include_max_ack_delay=*/false) * backoff;
+  const PtoPeriods& periods = CurrentPtoPeriods();
+  const absl::Duration duration = periods.any_space;
   if (!AnyEligibleAckElicitingInFlight()) {
     if (PeerCompletedAddressValidation()) return std::nullopt;
     // §6.2.2.1 anti-deadlock: armed from now.
@@ -376,7 +402,7 @@ std::optional<std::pair<absl::Time, PacketNumberSpace>> LossDetection::PtoTimeAn
     absl::Duration d = duration;
     if (s == PacketNumberSpace::kApplication) {
       if (!handshake_confirmed_) break;
-      d += peer_max_ack_delay_ * backoff;
+      d = periods.application;
     }
     absl::Time t = *st.time_of_last_ack_eliciting + d;
     if (!best.has_value() || t < best->first) best = std::make_pair(t, s);
@@ -385,6 +411,7 @@ std::optional<std::pair<absl::Time, PacketNumberSpace>> LossDetection::PtoTimeAn
 }
 
 void LossDetection::SetLossDetectionTimer(absl::Time now) {
+  timer_inputs_changed_ = false;
   if (auto loss = EarliestLossTime()) {
     timer_ = loss->first;
     return;
@@ -505,6 +532,13 @@ void LossDetection::SetHandshakeKeysAvailable(bool available, absl::Time now) {
 }
 
 void LossDetection::SetAmplificationBlocked(bool blocked, absl::Time now) {
+  // The connection reports this before every datagram it builds. When nothing changed, re-arming
+  // would give the same deadline: every other input re-arms the timer as it changes, and only
+  // the client's anti-deadlock timer (§6.2.2.1) depends on `now`.
+  if (blocked == amplification_blocked_ && !timer_inputs_changed_ &&
+      PeerCompletedAddressValidation()) {
+    return;
+  }
   amplification_blocked_ = blocked;
   SetLossDetectionTimer(now);
 }

@@ -131,7 +131,10 @@ class LossDetection {
   // Server: at the anti-amplification limit, no PTO is armed. When a datagram unblocks it, call
   // with false and run OnLossDetectionTimeout if the deadline has already passed (A.6).
   void SetAmplificationBlocked(bool blocked, absl::Time now);
-  void SetPeerMaxAckDelay(absl::Duration max_ack_delay) { peer_max_ack_delay_ = max_ack_delay; }
+  void SetPeerMaxAckDelay(absl::Duration max_ack_delay) {
+    peer_max_ack_delay_ = max_ack_delay;
+    timer_inputs_changed_ = true;
+  }
   void SetMaxDatagramSize(size_t max_datagram_size);
   // Not owned; may be null.
   void SetObserver(RecoveryObserver* observer) { observer_ = observer; }
@@ -198,6 +201,20 @@ class LossDetection {
   bool AnyEligibleAckElicitingInFlight() const;
   absl::Duration PtoBase(bool include_max_ack_delay) const;
   int64_t PtoBackoff() const;
+  // The PTO periods with backoff (§6.2.1): PtoBase(false) * backoff for every space, plus
+  // peer_max_ack_delay * backoff for Application Data. The timer is re-armed for every packet
+  // sent while its inputs change at most once per ACK, so they are kept and recomputed only
+  // when an input differs.
+  struct PtoPeriods {
+    bool valid = false;
+    absl::Duration smoothed_rtt;
+    absl::Duration rttvar;
+    absl::Duration peer_max_ack_delay;
+    uint32_t pto_count = 0;
+    absl::Duration any_space;
+    absl::Duration application;
+  };
+  const PtoPeriods& CurrentPtoPeriods() const;
   void SetLossDetectionTimer(absl::Time now);
   std::vector<SentPacket> RemoveAllFromFlight(PacketNumberSpace space);
   void UpdatePacer(absl::Time now);
@@ -212,6 +229,7 @@ class LossDetection {
 
   std::optional<absl::Time> first_rtt_sample_time_;
   std::optional<absl::Time> timer_;
+  mutable PtoPeriods pto_periods_;
   uint32_t pto_count_ = 0;
   size_t pending_probes_ = 0;
   absl::Duration peer_max_ack_delay_ = absl::Milliseconds(25);  // RFC 9000 §18.2 default
@@ -220,11 +238,16 @@ class LossDetection {
   bool peer_address_validated_ = false;
   bool has_handshake_keys_ = false;
   bool amplification_blocked_ = false;
+  // An input of the timer changed without re-arming it (SetPeerMaxAckDelay takes no time).
+  bool timer_inputs_changed_ = false;
   bool ecn_validation_failed_ = false;
   uint64_t spurious_losses_ = 0;
 
   RecoveryObserver* observer_ = nullptr;
   std::string last_state_name_;
+  // Storage lent to each AckEvent's lists (kept between ACKs so that they do not allocate).
+  std::vector<congestion::AckedPacket> acked_scratch_;
+  std::vector<congestion::LostPacket> lost_scratch_;
 };
 
 }  // namespace kite::quic

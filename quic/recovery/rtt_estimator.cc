@@ -7,7 +7,13 @@ namespace kite::quic {
 RttEstimator::RttEstimator(absl::Duration initial_rtt)
     : initial_rtt_(initial_rtt > absl::ZeroDuration() ? initial_rtt : kDefaultInitialRtt),
       smoothed_rtt_(initial_rtt_),
-      rttvar_(initial_rtt_ / 2) {}
+      rttvar_(initial_rtt_ / 2) {
+  UpdatePtoBase();
+}
+
+void RttEstimator::UpdatePtoBase() {
+  pto_base_ = smoothed_rtt_ + std::max(rttvar_ * 4, kTimerGranularity);
+}
 
 void RttEstimator::OnSample(absl::Duration latest_rtt, absl::Duration ack_delay,
                             bool handshake_confirmed, absl::Duration max_ack_delay) {
@@ -21,6 +27,7 @@ void RttEstimator::OnSample(absl::Duration latest_rtt, absl::Duration ack_delay,
     min_rtt_ = latest_rtt;
     smoothed_rtt_ = latest_rtt;
     rttvar_ = latest_rtt / 2;
+    UpdatePtoBase();
     return;
   }
   // §5.2: min_rtt ignores acknowledgment delay.
@@ -34,6 +41,7 @@ void RttEstimator::OnSample(absl::Duration latest_rtt, absl::Duration ack_delay,
   // Appendix A.7 order: rttvar uses smoothed_rtt before this sample updates it.
   rttvar_ = rttvar_ * 3 / 4 + absl::AbsDuration(smoothed_rtt_ - adjusted_rtt) / 4;
   smoothed_rtt_ = smoothed_rtt_ * 7 / 8 + adjusted_rtt / 8;
+  UpdatePtoBase();
 }
 
 void RttEstimator::ResetMinRttToLatest() {
@@ -42,7 +50,7 @@ void RttEstimator::ResetMinRttToLatest() {
 
 absl::Duration RttEstimator::PtoDuration(bool include_max_ack_delay,
                                          absl::Duration max_ack_delay) const {
-  absl::Duration pto = smoothed_rtt_ + std::max(rttvar_ * 4, kTimerGranularity);
+  absl::Duration pto = pto_base_;
   if (include_max_ack_delay) pto += std::max(max_ack_delay, absl::ZeroDuration());
   // §6.2.1: at least kGranularity.
   return std::max(pto, kTimerGranularity);

@@ -44,6 +44,11 @@ class RttEstimator {
   absl::Duration smoothed_rtt_;
   absl::Duration rttvar_;
   absl::Duration min_rtt_ = absl::ZeroDuration();
+  // smoothed_rtt + max(4 * rttvar, kGranularity), updated with them (PtoDuration is asked for
+  // far more often than samples arrive).
+  absl::Duration pto_base_;
+
+  void UpdatePtoBase();
 };
 
 }  // namespace kite::quic

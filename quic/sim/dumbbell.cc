@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <optional>
 #include <random>
 #include <utility>
@@ -133,17 +134,23 @@ class DumbbellSimulator::Impl {
     FlowResult result;
   };
 
+  // A datagram in the network. The connection writes it straight into `bytes` (sized for the
+  // largest datagram once) and the receiver decrypts it there.
   struct Slot {
     std::vector<uint8_t> bytes;
+    size_t size = 0;
     uint32_t flow = 0;
     bool to_client = false;
   };
 
+  static constexpr uint32_t kNoLane = UINT32_MAX;
   struct Event {
     absl::Time time;
     uint64_t order;
     EventKind kind;
     uint32_t slot;
+    // The arrival lane this event heads (see lanes_), or kNoLane.
+    uint32_t lane = kNoLane;
   };
   static bool Later(const Event& a, const Event& b) {
     return a.time != b.time ? a.time > b.time : a.order > b.order;
@@ -154,16 +161,24 @@ class DumbbellSimulator::Impl {
   uint32_t AllocSlot();
   void FreeSlot(uint32_t slot) { free_slots_.push_back(slot); }
   void Push(absl::Time t, EventKind kind, uint32_t slot) {
-    events_.push_back(Event{t, next_order_++, kind, slot});
+    PushHeap(Event{t, next_order_++, kind, slot});
+  }
+  void PushHeap(const Event& e) {
+    events_.push_back(e);
     std::push_heap(events_.begin(), events_.end(), Later);
   }
+  // A datagram arrival for lane 2 * flow + (to_client ? 0 : 1).
+  void PushArrival(absl::Time t, uint32_t slot, uint32_t lane);
+  // Removes and returns the earliest event (events_ must not be empty).
+  Event PopEvent();
 
   absl::Status StartFlow(Flow& f);
   void StopFlow(Flow& f);
   void ServiceFlow(Flow& f);
   void Flush(Flow& f, bool from_client);
-  void SendForward(Flow& f, absl::Span<const uint8_t> bytes);
-  void SendReverse(Flow& f, absl::Span<const uint8_t> bytes);
+  // Both take ownership of slot `s`, holding the datagram.
+  void SendForward(Flow& f, uint32_t s);
+  void SendReverse(Flow& f, uint32_t s);
   void StartTransmission();
   void OnLinkFree(uint32_t slot);
   void Deliver(uint32_t slot);
@@ -185,14 +200,19 @@ class DumbbellSimulator::Impl {
   std::vector<Flow> flows_;
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_slots_;
+  // Pending events, a heap ordered by (time, order). Arrivals of one flow and direction nearly
+  // always come in time order (fixed delays; jitter never reorders a flow; ACK aggregation rounds
+  // up), so they wait in that lane's FIFO and only each lane's head sits in the heap, which stays
+  // a few entries deep instead of a bandwidth-delay product. An arrival earlier than its lane's
+  // tail (a reordered datagram) goes into the heap on its own. The order of events is the same.
   std::vector<Event> events_;
+  std::vector<std::deque<Event>> lanes_;
   uint64_t next_order_ = 0;
   std::unique_ptr<QueueDiscipline> queue_;
   std::vector<QueuedPacket> dropped_;
   bool link_busy_ = false;
   absl::Time start_;
   absl::Time now_;
-  std::vector<uint8_t> tx_buf_;
   std::vector<uint8_t> rx_buf_;
   std::vector<uint8_t> zeros_;
   size_t streams_per_flow_ = 1;
@@ -249,7 +269,6 @@ absl::Status DumbbellSimulator::Impl::Init() {
 
   start_ = absl::FromUnixSeconds(1700000000);
   now_ = start_;
-  tx_buf_.resize(65536);
   rx_buf_.resize(65536);
   zeros_.assign(kWriteChunk, 0);
   if (config_.queue == QueueKind::kCoDel) {
@@ -264,6 +283,7 @@ absl::Status DumbbellSimulator::Impl::Init() {
   }
 
   flows_.resize(config_.flows.size());
+  lanes_.resize(2 * flows_.size());
   for (size_t i = 0; i < flows_.size(); ++i) {
     Flow& f = flows_[i];
     f.config = config_.flows[i];
@@ -279,6 +299,32 @@ absl::Status DumbbellSimulator::Impl::Init() {
   return absl::OkStatus();
 }
 
+void DumbbellSimulator::Impl::PushArrival(absl::Time t, uint32_t slot, uint32_t lane) {
+  Event e{t, next_order_++, EventKind::kArrival, slot, lane};
+  std::deque<Event>& q = lanes_[lane];
+  if (q.empty()) {
+    q.push_back(e);
+    PushHeap(e);
+  } else if (t >= q.back().time) {
+    q.push_back(e);
+  } else {
+    e.lane = kNoLane;
+    PushHeap(e);
+  }
+}
+
+DumbbellSimulator::Impl::Event DumbbellSimulator::Impl::PopEvent() {
+  std::pop_heap(events_.begin(), events_.end(), Later);
+  Event e = events_.back();
+  events_.pop_back();
+  if (e.lane != kNoLane) {
+    std::deque<Event>& q = lanes_[e.lane];
+    q.pop_front();
+    if (!q.empty()) PushHeap(q.front());
+  }
+  return e;
+}
+
 uint32_t DumbbellSimulator::Impl::AllocSlot() {
   if (!free_slots_.empty()) {
     uint32_t s = free_slots_.back();
@@ -286,6 +332,7 @@ uint32_t DumbbellSimulator::Impl::AllocSlot() {
     return s;
   }
   slots_.emplace_back();
+  slots_.back().bytes.resize(config_.max_datagram_size);
   return static_cast<uint32_t>(slots_.size() - 1);
 }
 
@@ -312,13 +359,11 @@ void DumbbellSimulator::Impl::StopFlow(Flow& f) {
   f.dirty = true;
 }
 
-void DumbbellSimulator::Impl::SendForward(Flow& f, absl::Span<const uint8_t> bytes) {
-  uint32_t s = AllocSlot();
+void DumbbellSimulator::Impl::SendForward(Flow& f, uint32_t s) {
   Slot& slot = slots_[s];
-  slot.bytes.assign(bytes.begin(), bytes.end());
   slot.flow = static_cast<uint32_t>(f.index);
   slot.to_client = true;
-  if (!queue_->Enqueue(QueuedPacket{s, bytes.size(), now_})) {
+  if (!queue_->Enqueue(QueuedPacket{s, slot.size, now_})) {
     ++f.result.tail_drops;
     ++result_.tail_drops;
     FreeSlot(s);
@@ -328,10 +373,11 @@ void DumbbellSimulator::Impl::SendForward(Flow& f, absl::Span<const uint8_t> byt
   if (!link_busy_) StartTransmission();
 }
 
-void DumbbellSimulator::Impl::SendReverse(Flow& f, absl::Span<const uint8_t> bytes) {
+void DumbbellSimulator::Impl::SendReverse(Flow& f, uint32_t s) {
   if (Bernoulli(rng_, config_.reverse_loss)) {
     ++f.result.random_losses;
     ++result_.random_losses;
+    FreeSlot(s);
     return;
   }
   absl::Time arrival = now_ + (f.config.rtt - f.config.rtt / 2);
@@ -342,12 +388,10 @@ void DumbbellSimulator::Impl::SendReverse(Flow& f, absl::Span<const uint8_t> byt
     int64_t periods = (since_ns + period_ns - 1) / period_ns;
     arrival = start_ + absl::Nanoseconds(periods * period_ns);
   }
-  uint32_t s = AllocSlot();
   Slot& slot = slots_[s];
-  slot.bytes.assign(bytes.begin(), bytes.end());
   slot.flow = static_cast<uint32_t>(f.index);
   slot.to_client = false;
-  Push(arrival, EventKind::kArrival, s);
+  PushArrival(arrival, s, static_cast<uint32_t>(2 * f.index + 1));
 }
 
 void DumbbellSimulator::Impl::StartTransmission() {
@@ -389,7 +433,7 @@ void DumbbellSimulator::Impl::StartTransmission() {
 void DumbbellSimulator::Impl::OnLinkFree(uint32_t s) {
   Slot& slot = slots_[s];
   Flow& f = flows_[slot.flow];
-  result_.bottleneck_bytes += slot.bytes.size();
+  result_.bottleneck_bytes += slot.size;
   if (Bernoulli(rng_, config_.loss)) {
     ++f.result.random_losses;
     ++result_.random_losses;
@@ -406,7 +450,7 @@ void DumbbellSimulator::Impl::OnLinkFree(uint32_t s) {
       arrival = std::max(arrival, f.last_forward_arrival);
       f.last_forward_arrival = arrival;
     }
-    Push(arrival, EventKind::kArrival, s);
+    PushArrival(arrival, s, static_cast<uint32_t>(2 * f.index));
   }
   StartTransmission();
 }
@@ -414,9 +458,9 @@ void DumbbellSimulator::Impl::OnLinkFree(uint32_t s) {
 void DumbbellSimulator::Impl::Deliver(uint32_t s) {
   Slot& slot = slots_[s];
   Flow& f = flows_[slot.flow];
-  absl::Span<const uint8_t> bytes(slot.bytes.data(), slot.bytes.size());
+  absl::Span<uint8_t> bytes(slot.bytes.data(), slot.size);
   if (slot.to_client) {
-    if (f.client != nullptr) f.client->OnDatagram(now_, f.client_path, bytes);
+    if (f.client != nullptr) f.client->OnDatagramInPlace(now_, f.client_path, bytes);
   } else {
     if (f.server == nullptr && f.state == FlowState::kRunning) {
       absl::StatusOr<PacketHeader> h = ParsePacketHeader(bytes, server_config_.local_cid_length);
@@ -429,7 +473,7 @@ void DumbbellSimulator::Impl::Deliver(uint32_t s) {
         if (c.ok()) f.server = std::move(*c);
       }
     }
-    if (f.server != nullptr) f.server->OnDatagram(now_, f.server_path, bytes);
+    if (f.server != nullptr) f.server->OnDatagramInPlace(now_, f.server_path, bytes);
   }
   f.dirty = true;
   FreeSlot(s);
@@ -438,12 +482,18 @@ void DumbbellSimulator::Impl::Deliver(uint32_t s) {
 void DumbbellSimulator::Impl::Flush(Flow& f, bool from_client) {
   Connection* c = from_client ? f.client.get() : f.server.get();
   if (c == nullptr) return;
-  while (std::optional<Transmit> t = c->PollTransmit(now_, absl::MakeSpan(tx_buf_))) {
-    absl::Span<const uint8_t> d(tx_buf_.data(), t->size);
+  while (true) {
+    uint32_t s = AllocSlot();
+    std::optional<Transmit> t = c->PollTransmit(now_, absl::MakeSpan(slots_[s].bytes));
+    if (!t.has_value()) {
+      FreeSlot(s);
+      return;
+    }
+    slots_[s].size = t->size;
     if (from_client) {
-      SendReverse(f, d);
+      SendReverse(f, s);
     } else {
-      SendForward(f, d);
+      SendForward(f, s);
     }
   }
 }
@@ -597,9 +647,7 @@ absl::StatusOr<DumbbellResult> DumbbellSimulator::Impl::Run(
     now_ = std::max(now_, next);
 
     while (!events_.empty() && events_.front().time <= now_) {
-      std::pop_heap(events_.begin(), events_.end(), Later);
-      Event e = events_.back();
-      events_.pop_back();
+      Event e = PopEvent();
       switch (e.kind) {
         case EventKind::kArrival:
           Deliver(e.slot);

@@ -107,7 +107,8 @@ absl::Status RecvBuffer::OnFinalSize(uint64_t final_size) {
 uint8_t* RecvBuffer::BlockFor(uint64_t offset) {
   const size_t index = static_cast<size_t>(offset / kBlockSize - first_block_);
   while (blocks_.size() <= index) blocks_.emplace_back();
-  if (!blocks_[index]) blocks_[index] = std::make_unique<uint8_t[]>(kBlockSize);
+  // Not zeroed: only received ranges are ever read or compared.
+  if (!blocks_[index]) blocks_[index] = std::unique_ptr<uint8_t[]>(new uint8_t[kBlockSize]);
   return blocks_[index].get();
 }
 

@@ -18,7 +18,8 @@ void SendBuffer::Append(absl::Span<const uint8_t> data) {
     const size_t in_block = static_cast<size_t>(end_offset_ % kBlockSize);
     if (in_block == 0 && end_offset_ / kBlockSize >= first_block_ + blocks_.size()) {
       if (blocks_.empty()) first_block_ = end_offset_ / kBlockSize;
-      blocks_.push_back(std::make_unique<uint8_t[]>(kBlockSize));
+      // Not zeroed: only bytes appended below are ever read.
+      blocks_.push_back(std::unique_ptr<uint8_t[]>(new uint8_t[kBlockSize]));
     }
     const size_t n = std::min(kBlockSize - in_block, data.size() - copied);
     std::memcpy(blocks_.back().get() + in_block, data.data() + copied, n);

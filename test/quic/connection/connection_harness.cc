@@ -121,10 +121,20 @@ void ConnectionHarness::Deliver(const sim::Delivery& d) {
       if (!s.ok()) return;
       server_ = std::move(*s);
     }
-    server_->OnDatagram(now_, path, absl::MakeConstSpan(d.bytes), ecn);
+    if (options_.deliver_in_place) {
+      std::vector<uint8_t> bytes = d.bytes;
+      server_->OnDatagramInPlace(now_, path, absl::MakeSpan(bytes), ecn);
+    } else {
+      server_->OnDatagram(now_, path, absl::MakeConstSpan(d.bytes), ecn);
+    }
   } else if (d.to == client_wire_address_ && client_ != nullptr) {
-    client_->OnDatagram(now_, PathFor(client_local_address_, d.from),
-                        absl::MakeConstSpan(d.bytes), ecn);
+    NetworkPath path = PathFor(client_local_address_, d.from);
+    if (options_.deliver_in_place) {
+      std::vector<uint8_t> bytes = d.bytes;
+      client_->OnDatagramInPlace(now_, path, absl::MakeSpan(bytes), ecn);
+    } else {
+      client_->OnDatagram(now_, path, absl::MakeConstSpan(d.bytes), ecn);
+    }
   }
 }
 

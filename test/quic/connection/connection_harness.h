@@ -36,6 +36,9 @@ struct HarnessOptions {
   // server into CE (0: never).
   bool preserve_ecn = false;
   uint64_t ce_mark_every = 0;
+  // Datagrams are handed over with Connection::OnDatagramInPlace (on a copy the harness owns)
+  // instead of OnDatagram.
+  bool deliver_in_place = false;
   // Called for every datagram that crosses the network; false drops it.
   std::function<bool(bool from_client, absl::Span<const uint8_t> datagram)> inspect;
 };

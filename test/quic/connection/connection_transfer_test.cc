@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <utility>
 #include <vector>
 
 #include "test/quic/connection/connection_harness.h"
@@ -46,7 +47,8 @@ void ReadAll(Connection& c, const ConnectionEvent& ev, std::map<uint64_t, Receiv
   }
 }
 
-void RunTransfer(HarnessOptions opts, size_t size, size_t streams) {
+// Returns the datagrams sent by the client and by the server.
+std::pair<uint64_t, uint64_t> RunTransfer(HarnessOptions opts, size_t size, size_t streams) {
   ConnectionHarness h(opts);
   REQUIRE(h.Init().ok());
   REQUIRE(h.Connect().ok());
@@ -90,6 +92,7 @@ void RunTransfer(HarnessOptions opts, size_t size, size_t streams) {
   }
   CHECK_FALSE(h.client()->is_closing());
   CHECK_FALSE(h.server()->is_closing());
+  return {h.datagrams_sent(true), h.datagrams_sent(false)};
 }
 
 TEST_CASE("a 4 MB stream crosses a clean 10 ms link intact", "[connection]") {
@@ -109,6 +112,23 @@ TEST_CASE("eight streams cross a lossy, reordering link intact", "[connection]")
   opts.link.reorder_probability = 0.05;
   opts.seed = 7;
   RunTransfer(opts, 300 << 10, 8);
+}
+
+TEST_CASE("datagrams processed in place make the same lossy, reordering transfer",
+          "[connection]") {
+  HarnessOptions opts;
+  opts.link.propagation_delay = absl::Milliseconds(20);
+  opts.link.bandwidth_bps = 20'000'000;
+  opts.link.queue_capacity_bytes = 200'000;
+  opts.link.loss_probability = 0.03;
+  opts.link.reorder_probability = 0.05;
+  opts.seed = 11;
+  std::pair<uint64_t, uint64_t> copied = RunTransfer(opts, 200 << 10, 4);
+  opts.deliver_in_place = true;
+  std::pair<uint64_t, uint64_t> in_place = RunTransfer(opts, 200 << 10, 4);
+  // The same run, datagram for datagram.
+  CHECK(in_place == copied);
+  CHECK(in_place.second > 0);
 }
 
 }  // namespace

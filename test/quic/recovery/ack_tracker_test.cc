@@ -112,6 +112,44 @@ TEST_CASE("ack tracker stops reporting what an acknowledged ACK covered",
   CHECK(t.IsDuplicate(6));
 }
 
+TEST_CASE("ack tracker prunes when far more ACKs than it remembers are sent per round trip",
+          "[recovery][ack_tracker]") {
+  AckTracker t(PacketNumberSpace::kApplication);
+  // A gap at 1 keeps two ranges; then one ACK (our packets 100, 101, ...) per packet received.
+  Receive(t, 0, kT0);
+  const uint64_t kAcks = 4 * AckTracker::kMaxTrackedAckFrames;
+  for (uint64_t i = 0; i < kAcks; ++i) {
+    Receive(t, 2 + i, kT0);
+    t.OnAckSent(100 + i, t.BuildAck(kT0));
+  }
+  REQUIRE(t.BuildAck(kT0).ranges.size() == 2);
+  // The peer acknowledges our oldest ACK (which reported 0 and 2): both ranges up to 2 go.
+  t.OnPacketAcked(100);
+  Receive(t, 2 + kAcks, kT0);
+  CHECK(t.BuildAck(kT0).ranges == R({{3, 2 + kAcks}}));
+  // The latest ACK is remembered too.
+  t.OnPacketAcked(100 + kAcks - 1);
+  CHECK(t.BuildAck(kT0).ranges == R({{2 + kAcks, 2 + kAcks}}));
+}
+
+TEST_CASE("ack tracker forgets a lost ACK", "[recovery][ack_tracker]") {
+  AckTracker t(PacketNumberSpace::kApplication);
+  Receive(t, 0, kT0);
+  Receive(t, 2, kT0);
+  // Every slot filled by ACKs that are then lost, and one more.
+  for (uint64_t i = 0; i < AckTracker::kMaxTrackedAckFrames; ++i) {
+    t.OnAckSent(100 + i, t.BuildAck(kT0));
+  }
+  for (uint64_t i = 0; i + 1 < AckTracker::kMaxTrackedAckFrames; ++i) t.OnPacketLost(100 + i);
+  Receive(t, 3, kT0);
+  t.OnAckSent(200, t.BuildAck(kT0));  // reported 0 and 2-3
+  Receive(t, 5, kT0);
+  t.OnAckSent(201, t.BuildAck(kT0));  // reported 0, 2-3 and 5
+  // Packet 200 had a slot of its own (the lost ACKs freed theirs).
+  t.OnPacketAcked(200);
+  CHECK(t.BuildAck(kT0).ranges == R({{5, 5}}));
+}
+
 TEST_CASE("ack tracker delays an ACK for one ack-eliciting packet by max_ack_delay",
           "[recovery][ack_tracker]") {
   AckTracker t(PacketNumberSpace::kApplication);
