@@ -484,6 +484,7 @@ void Connection::OnDatagramInPlace(absl::Time now, const NetworkPath& path,
   if (state_ == State::kTerminated || state_ == State::kDraining) return;
   stats_.bytes_received += datagram.size();
   amp_bytes_received_ += datagram.size();
+  handshake_flight_counted_ = false;  // our next handshake flight answers this one
   rx_datagram_size_ = datagram.size();
   ProcessDatagram(now, path, datagram);
   if (state_ == State::kClosing) {
@@ -1324,6 +1325,7 @@ std::optional<Transmit> Connection::PollTransmit(absl::Time now, absl::Span<uint
                           crypto_[0].send.HasDataToSend() || space(PacketNumberSpace::kInitial).probes_pending > 0);
   size_t offset = 0;
   int last_built = -1;
+  bool handshake_flight = false;  // an ack-eliciting Initial or Handshake packet went in
   for (int i = 0; i < 4; ++i) {
     if (!wants[i]) continue;
     if (max_size - offset < kMinPacketRoom) break;
@@ -1342,6 +1344,7 @@ std::optional<Transmit> Connection::PollTransmit(absl::Time now, absl::Span<uint
     size_t n = BuildPacket(now, kOrder[i], out.subspan(offset, max_size - offset), min_size,
                            &ack_eliciting, congestion_allows);
     if (n > 0) last_built = i;
+    if (ack_eliciting && i < 2) handshake_flight = true;
     offset += n;
   }
   if (pad && offset > 0 && offset < kMinInitialDatagramSize && last_built >= 0 &&
@@ -1358,8 +1361,13 @@ std::optional<Transmit> Connection::PollTransmit(absl::Time now, absl::Span<uint
   if (offset == 0) return std::nullopt;
   amp_bytes_sent_ += offset;
   stats_.bytes_sent += offset;
-  if (perspective_ == Perspective::kClient && !handshake_complete_) {
+  // A client's handshake round trip: its first ack-eliciting Initial/Handshake datagram after
+  // hearing from the server (or at all). 0-RTT datagrams, ACKs and the rest of one flight
+  // do not start another.
+  if (perspective_ == Perspective::kClient && !handshake_complete_ && handshake_flight &&
+      !handshake_flight_counted_) {
     stats_.handshake_round_trips++;
+    handshake_flight_counted_ = true;
   }
   return Transmit{offset, path_, tx_ecn_};
 }

@@ -70,7 +70,9 @@ struct ConnectionStats {
   uint64_t stream_bytes_sent = 0;
   uint64_t stream_bytes_retransmitted = 0;
   uint64_t key_updates = 0;
-  uint64_t handshake_round_trips = 0;  // client: datagram flights sent before completion
+  // Client: handshake flights sent before completion (the first ack-eliciting Initial or
+  // Handshake datagram after each datagram received); 1 normally, 2 after a Retry.
+  uint64_t handshake_round_trips = 0;
   uint64_t zero_rtt_packets_sent = 0;
   uint64_t path_challenges_sent = 0;
   uint64_t paths_validated = 0;
@@ -345,6 +347,7 @@ class Connection : public tls::QuicTlsVisitor {
   TransportParameters peer_params_;
   bool have_peer_params_ = false;
   bool handshake_complete_ = false;
+  bool handshake_flight_counted_ = false;  // stats_.handshake_round_trips, see there
   bool handshake_confirmed_ = false;
   bool handshake_done_pending_ = false;
   bool address_validated_ = false;  // server: peer address validated (RFC 9000 §8)

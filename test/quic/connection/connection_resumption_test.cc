@@ -38,6 +38,7 @@ struct ZeroRttRun {
   bool resumed = false;
   bool stream_marked_early = false;
   std::vector<uint8_t> remembered_app_data;
+  uint64_t handshake_round_trips = 0;
 };
 
 // Second connection: resumes with `ticket` and writes `payload` on a stream before the handshake.
@@ -67,6 +68,7 @@ ZeroRttRun ResumeWithData(ConnectionHarness& h, std::vector<uint8_t> ticket,
   run.resumed = h.client()->is_resumed();
   run.stream_marked_early = h.server()->StreamReceivedInEarlyData(*id);
   run.remembered_app_data = h.client()->remembered_application_data();
+  run.handshake_round_trips = h.client()->stats().handshake_round_trips;
   CHECK(h.server()->early_data_accepted() == run.accepted);
   h.on_server_event = nullptr;
   return run;
@@ -103,6 +105,8 @@ TEST_CASE("a resumed client sends stream data in 0-RTT and the server accepts it
   CHECK_FALSE(run.rejected_event);
   CHECK(run.zero_rtt_packets > 0);
   CHECK(run.zero_rtt_datagrams_seen > 0);
+  // The 0-RTT datagrams belong to the first flight: still one handshake round trip.
+  CHECK(run.handshake_round_trips == 1);
   CHECK(run.fin);
   CHECK(run.received == payload);
   CHECK(run.stream_marked_early);
