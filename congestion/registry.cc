@@ -22,6 +22,14 @@ Registry& GetRegistry() {
   return *registry;
 }
 
+// The factory `name` resolves to (an alias names a controller, never another alias: one level),
+// or null. `r.mu` must be held.
+const ControllerFactory* FindFactory(const Registry& r, std::string_view name) {
+  if (auto a = r.aliases.find(name); a != r.aliases.end()) name = a->second;
+  auto it = r.factories.find(name);
+  return it == r.factories.end() ? nullptr : &it->second;
+}
+
 }  // namespace
 
 bool RegisterController(std::string name, ControllerFactory factory) {
@@ -46,11 +54,9 @@ std::unique_ptr<CongestionController> CreateController(std::string_view name,
   {
     Registry& r = GetRegistry();
     std::lock_guard<std::mutex> lock(r.mu);
-    // One level only: an alias names a controller, never another alias.
-    if (auto a = r.aliases.find(name); a != r.aliases.end()) name = a->second;
-    auto it = r.factories.find(name);
-    if (it == r.factories.end()) return nullptr;
-    factory = it->second;
+    const ControllerFactory* found = FindFactory(r, name);
+    if (found == nullptr) return nullptr;
+    factory = *found;
   }
   return factory(params);
 }
@@ -58,8 +64,7 @@ std::unique_ptr<CongestionController> CreateController(std::string_view name,
 bool IsRegisteredController(std::string_view name) {
   Registry& r = GetRegistry();
   std::lock_guard<std::mutex> lock(r.mu);
-  if (auto a = r.aliases.find(name); a != r.aliases.end()) name = a->second;
-  return r.factories.find(name) != r.factories.end();
+  return FindFactory(r, name) != nullptr;
 }
 
 std::vector<std::string> RegisteredControllers() {
