@@ -1921,8 +1921,9 @@ std::optional<absl::Time> Connection::NextDeadline() const {
   if (outgoing_challenge_.has_value()) {
     d = std::min(d, std::min(challenge_resend_at_, challenge_deadline_));
   }
-  // Pacing: data is waiting only for the pacer's release time.
-  if (scheduler_.HasReady() && recovery_->CanSend(config_.max_datagram_size)) {
+  // Pacing: data (stream data or a control frame) is waiting only for the pacer's release time.
+  if (recovery_->CanSend(config_.max_datagram_size) &&
+      HasDataToSend(EncryptionLevel::kApplication, now_)) {
     absl::Time pace = recovery_->NextPacingTime(now_);
     if (pace > now_) d = std::min(d, pace);
   }

@@ -128,8 +128,13 @@ class DumbbellSimulator::Impl {
     NetworkPath server_path;
     std::vector<uint64_t> streams;
     bool streams_opened = false;
-    bool dirty = false;
-    absl::Time deadline = absl::InfiniteFuture();
+    // Touched since last serviced (a datagram, a timeout, a start or stop): only a touched
+    // connection is polled, so the untouched one's deadline stays as last reported.
+    bool client_dirty = false;
+    bool server_dirty = false;
+    absl::Time client_deadline = absl::InfiniteFuture();
+    absl::Time server_deadline = absl::InfiniteFuture();
+    absl::Time deadline = absl::InfiniteFuture();  // the earlier of the two
     absl::Time last_forward_arrival = absl::InfinitePast();
     FlowResult result;
   };
@@ -344,7 +349,7 @@ absl::Status DumbbellSimulator::Impl::StartFlow(Flow& f) {
   if (!c.ok()) return c.status();
   f.client = std::move(*c);
   f.state = FlowState::kRunning;
-  f.dirty = true;
+  f.client_dirty = true;
   return absl::OkStatus();
 }
 
@@ -356,7 +361,8 @@ void DumbbellSimulator::Impl::StopFlow(Flow& f) {
   } else if (f.client != nullptr) {
     f.client->Close(now_, 0, "done");
   }
-  f.dirty = true;
+  f.client_dirty = true;
+  f.server_dirty = true;
 }
 
 void DumbbellSimulator::Impl::SendForward(Flow& f, uint32_t s) {
@@ -475,7 +481,7 @@ void DumbbellSimulator::Impl::Deliver(uint32_t s) {
     }
     if (f.server != nullptr) f.server->OnDatagramInPlace(now_, f.server_path, bytes);
   }
-  f.dirty = true;
+  (slot.to_client ? f.client_dirty : f.server_dirty) = true;
   FreeSlot(s);
 }
 
@@ -499,7 +505,7 @@ void DumbbellSimulator::Impl::Flush(Flow& f, bool from_client) {
 }
 
 void DumbbellSimulator::Impl::ServiceFlow(Flow& f) {
-  if (f.client != nullptr) {
+  if (f.client != nullptr && f.client_dirty) {
     while (std::optional<ConnectionEvent> ev = f.client->PollEvent()) {
       if (ev->type == ConnectionEvent::Type::kStreamOpened ||
           ev->type == ConnectionEvent::Type::kStreamReadable) {
@@ -513,7 +519,7 @@ void DumbbellSimulator::Impl::ServiceFlow(Flow& f) {
       }
     }
   }
-  if (f.server != nullptr) {
+  if (f.server != nullptr && f.server_dirty) {
     while (f.server->PollEvent().has_value()) {
     }
     if (f.state == FlowState::kRunning && f.server->handshake_complete()) {
@@ -542,21 +548,23 @@ void DumbbellSimulator::Impl::ServiceFlow(Flow& f) {
       }
     }
   }
-  Flush(f, /*from_client=*/true);
-  Flush(f, /*from_client=*/false);
+  if (f.client_dirty) Flush(f, /*from_client=*/true);
+  if (f.server_dirty) Flush(f, /*from_client=*/false);
   UpdateDeadline(f);
-  f.dirty = false;
+  f.client_dirty = false;
+  f.server_dirty = false;
 }
 
 void DumbbellSimulator::Impl::UpdateDeadline(Flow& f) {
-  absl::Time d = absl::InfiniteFuture();
-  bool alive = false;
-  for (Connection* c : {f.client.get(), f.server.get()}) {
-    if (c == nullptr) continue;
-    if (!c->is_terminated()) alive = true;
-    if (std::optional<absl::Time> t = c->NextDeadline()) d = std::min(d, *t);
-  }
-  f.deadline = d;
+  auto deadline_of = [](const Connection* c) {
+    std::optional<absl::Time> t = c == nullptr ? std::nullopt : c->NextDeadline();
+    return t.value_or(absl::InfiniteFuture());
+  };
+  if (f.client_dirty) f.client_deadline = deadline_of(f.client.get());
+  if (f.server_dirty) f.server_deadline = deadline_of(f.server.get());
+  f.deadline = std::min(f.client_deadline, f.server_deadline);
+  bool alive = (f.client != nullptr && !f.client->is_terminated()) ||
+               (f.server != nullptr && !f.server->is_terminated());
   if (f.state == FlowState::kRunning && f.client != nullptr &&
       (f.client->is_closing() || (f.server != nullptr && f.server->is_closing()))) {
     // Ended on its own before the stop time.
@@ -613,7 +621,7 @@ absl::StatusOr<DumbbellResult> DumbbellSimulator::Impl::Run(
       }
     }
     for (Flow& f : flows_) {
-      if (f.dirty) ServiceFlow(f);
+      if (f.client_dirty || f.server_dirty) ServiceFlow(f);
     }
     if (now_ >= next_sample) {
       TakeSamples();
@@ -662,10 +670,13 @@ absl::StatusOr<DumbbellResult> DumbbellSimulator::Impl::Run(
       }
     }
     for (Flow& f : flows_) {
-      if (f.deadline <= now_) {
-        if (f.client != nullptr) f.client->OnTimeout(now_);
-        if (f.server != nullptr) f.server->OnTimeout(now_);
-        f.dirty = true;
+      if (f.client_deadline <= now_ && f.client != nullptr) {
+        f.client->OnTimeout(now_);
+        f.client_dirty = true;
+      }
+      if (f.server_deadline <= now_ && f.server != nullptr) {
+        f.server->OnTimeout(now_);
+        f.server_dirty = true;
       }
     }
   }
