@@ -435,10 +435,8 @@ void Connection::OnEarlyDataRejected() {
   for (const SentPacket& p : recovery_->TakeUnackedForRetransmission(
            PacketNumberSpace::kApplication, now_)) {
     uint64_t pn = p.packet_number;
-    auto it = app.sent.find(pn);
-    if (it == app.sent.end()) continue;
-    SentPacketRecord rec = std::move(it->second);
-    app.sent.erase(it);
+    SentPacketRecord rec;
+    if (!app.sent.Take(pn, &rec)) continue;
     HandleLost(now_, PacketNumberSpace::kApplication, rec, pn);
   }
   Emit(ConnectionEvent{ConnectionEvent::Type::kZeroRttRejected});
@@ -775,12 +773,11 @@ void Connection::ProcessRetry(absl::Time now, const PacketHeader& h,
   Space& init = space(PacketNumberSpace::kInitial);
   for (const SentPacket& p : recovery_->TakeUnackedForRetransmission(PacketNumberSpace::kInitial,
                                                                       now)) {
-    auto it = init.sent.find(p.packet_number);
-    if (it == init.sent.end()) continue;
-    for (const SentCryptoRange& c : it->second.crypto) {
+    SentPacketRecord rec;
+    if (!init.sent.Take(p.packet_number, &rec)) continue;
+    for (const SentCryptoRange& c : rec.crypto) {
       crypto_[0].send.OnLost(c.offset, c.length, false);
     }
-    init.sent.erase(it);
   }
   (void)now;
 }
@@ -973,24 +970,19 @@ absl::Status Connection::OnAckFrame(absl::Time now, PacketNumberSpace sp, const 
   if (!s.largest_acked_by_peer.has_value() || ack.largest_acknowledged() > *s.largest_acked_by_peer) {
     s.largest_acked_by_peer = ack.largest_acknowledged();
   }
+  SentPacketRecord rec;  // reused across the loop
   for (const SentPacket& p : outcome->acked) {
     // Every acknowledged packet counts for ACK-of-ACK pruning (RFC 9000 §13.2.4), including the
     // ACK-only ones that keep no record.
     s.acks->OnPacketAcked(p.packet_number);
-    auto it = s.sent.find(p.packet_number);
-    if (it == s.sent.end()) continue;
-    SentPacketRecord rec = std::move(it->second);
-    s.sent.erase(it);
+    if (!s.sent.Take(p.packet_number, &rec)) continue;
     HandleAcked(now, sp, rec, p.packet_number);
   }
   for (const SentPacket& p : outcome->lost) {
     s.acks->OnPacketLost(p.packet_number);
-    auto it = s.sent.find(p.packet_number);
     stats_.packets_lost++;
     if (observer_) observer_->OnPacketLost(now, PacketTypeForSpace(sp), p.packet_number, p.bytes);
-    if (it == s.sent.end()) continue;
-    SentPacketRecord rec = std::move(it->second);
-    s.sent.erase(it);
+    if (!s.sent.Take(p.packet_number, &rec)) continue;
     HandleLost(now, sp, rec, p.packet_number);
   }
   ReportRecoveryState(now);
@@ -1162,7 +1154,7 @@ void Connection::DiscardSpace(absl::Time now, PacketNumberSpace sp) {
   if (s.discarded) return;
   s.discarded = true;
   recovery_->DiscardSpace(sp, now);
-  s.sent.clear();
+  s.sent.Clear();
   s.probes_pending = 0;
   EncryptionLevel level =
       sp == PacketNumberSpace::kInitial ? EncryptionLevel::kInitial : EncryptionLevel::kHandshake;
@@ -1683,7 +1675,7 @@ size_t Connection::BuildPacket(absl::Time now, EncryptionLevel level, absl::Span
   recovery_->OnPacketSent(sp, sent);
   if (eliciting) {
     rec.ack_eliciting = true;
-    s.sent.emplace(pn, std::move(rec));
+    s.sent.Insert(pn, std::move(rec));
     if (s.probes_pending > 0) s.probes_pending--;
     // RFC 9000 §10.1: sending the first ack-eliciting packet since the last receipt restarts
     // the idle timer.
@@ -1959,14 +1951,12 @@ void Connection::OnTimeout(absl::Time now) {
     if (out.kind == TimeoutOutcome::Kind::kLossDetected) {
       PacketNumberSpace sp = out.space;
       Space& s = space(sp);
+      SentPacketRecord rec;
       for (const SentPacket& p : out.lost) {
         s.acks->OnPacketLost(p.packet_number);
         stats_.packets_lost++;
         if (observer_) observer_->OnPacketLost(now, PacketTypeForSpace(sp), p.packet_number, p.bytes);
-        auto it = s.sent.find(p.packet_number);
-        if (it == s.sent.end()) continue;
-        SentPacketRecord rec = std::move(it->second);
-        s.sent.erase(it);
+        if (!s.sent.Take(p.packet_number, &rec)) continue;
         HandleLost(now, sp, rec, p.packet_number);
       }
     }
@@ -1977,11 +1967,11 @@ void Connection::OnTimeout(absl::Time now) {
       // RFC 9002 §6.2.4: probes should carry data; during the handshake resend the CRYPTO data
       // still in flight.
       if (out.space != PacketNumberSpace::kApplication) {
-        for (const auto& [pn, rec] : s.sent) {
+        s.sent.ForEach([this](uint64_t, const SentPacketRecord& rec) {
           for (const SentCryptoRange& c : rec.crypto) {
             crypto_[static_cast<int>(rec.level)].send.OnLost(c.offset, c.length, false);
           }
-        }
+        });
       }
     }
   }

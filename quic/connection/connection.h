@@ -37,6 +37,7 @@
 #include "quic/connection/connection_id_manager.h"
 #include "quic/connection/connection_observer.h"
 #include "quic/connection/sent_packet_record.h"
+#include "quic/connection/sent_packet_record_store.h"
 #include "quic/connection/socket_address.h"
 #include "quic/recovery/ack_tracker.h"
 #include "quic/recovery/loss_detection.h"
@@ -211,7 +212,7 @@ class Connection : public tls::QuicTlsVisitor {
     uint64_t next_pn = 0;
     std::optional<uint64_t> largest_acked_by_peer;
     std::optional<uint64_t> largest_received;
-    std::map<uint64_t, SentPacketRecord> sent;  // ack-eliciting packets awaiting ACK or loss
+    SentPacketRecordStore sent;  // ack-eliciting packets awaiting ACK or loss
     bool discarded = false;
     int probes_pending = 0;
     bool ack_eliciting_received_since_ack = false;
