@@ -1174,7 +1174,10 @@ absl::Status Connection::OnStreamFrame(absl::Time now, const StreamFrame& f) {
   (void)now;
   absl::Status st = streams_->OnStreamFrame(f.stream_id, f.offset, f.data, f.fin);
   if (!st.ok()) return st;
-  readable_streams_.insert(f.stream_id);
+  // Consecutive frames mostly name the same stream; duplicates go at EmitStreamEvents.
+  if (readable_streams_.empty() || readable_streams_.back() != f.stream_id) {
+    readable_streams_.push_back(f.stream_id);
+  }
   return absl::OkStatus();
 }
 
@@ -1189,6 +1192,10 @@ void Connection::EmitStreamEvents() {
     ev.stream_id = s->id();
     Emit(std::move(ev));
   }
+  // One event per stream, in stream ID order.
+  std::sort(readable_streams_.begin(), readable_streams_.end());
+  readable_streams_.erase(std::unique(readable_streams_.begin(), readable_streams_.end()),
+                          readable_streams_.end());
   for (uint64_t id : readable_streams_) {
     ConnectionEvent ev{ConnectionEvent::Type::kStreamReadable};
     ev.stream_id = id;

@@ -404,7 +404,9 @@ class Connection : public tls::QuicTlsVisitor {
   // Size of the datagram being processed.
   size_t rx_datagram_size_ = 0;
   std::vector<uint8_t> rx_plain_;
-  absl::btree_set<uint64_t> readable_streams_;
+  // Streams that received data in the datagram being processed (may repeat until emitted); a
+  // vector kept across datagrams, so marking one allocates nothing.
+  std::vector<uint64_t> readable_streams_;
   absl::btree_set<uint64_t> flow_blocked_streams_;
   size_t received_datagram_bytes_ = 0;
   absl::Time last_ack_eliciting_sent_ = absl::InfinitePast();
