@@ -13,6 +13,8 @@ AckTracker::AckTracker(PacketNumberSpace space, AckPolicy policy)
 
 bool AckTracker::IsDuplicate(uint64_t pn) const {
   if (pn < duplicate_floor_) return true;
+  // Fast path: packets mostly arrive in order, above everything received.
+  if (received_.empty() || pn > received_.back().largest) return false;
   // First range whose smallest is above pn; the one before it is the only candidate.
   auto it = std::upper_bound(received_.begin(), received_.end(), pn,
                              [](uint64_t v, const PacketRange& r) { return v < r.smallest; });
@@ -21,6 +23,11 @@ bool AckTracker::IsDuplicate(uint64_t pn) const {
 }
 
 void AckTracker::InsertPacketNumber(uint64_t pn) {
+  // Fast path: the next packet in order extends the newest range.
+  if (!received_.empty() && received_.back().largest + 1 == pn) {
+    received_.back().largest = pn;
+    return;
+  }
   auto it = std::upper_bound(received_.begin(), received_.end(), pn,
                              [](uint64_t v, const PacketRange& r) { return v < r.smallest; });
   bool joins_next = it != received_.end() && it->smallest == pn + 1;
