@@ -1,5 +1,6 @@
 #include "quic/io/connection_id_router.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <memory>
@@ -63,8 +64,9 @@ Bytes InitialPacket(uint32_t version, const Bytes& dcid, size_t total) {
 }
 
 Bytes ShortHeaderPacket(const ConnectionId& dcid, size_t total) {
-  Bytes p{0x41};
-  p.insert(p.end(), dcid.data(), dcid.data() + dcid.length());
+  Bytes p(1 + dcid.length());
+  p[0] = 0x41;
+  std::copy(dcid.data(), dcid.data() + dcid.length(), p.begin() + 1);
   while (p.size() < total) p.push_back(static_cast<uint8_t>(p.size()));
   return p;
 }
