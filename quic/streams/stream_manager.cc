@@ -65,6 +65,7 @@ StreamConfig StreamManager::ConfigFor(uint64_t id) const {
 Stream* StreamManager::CreateStream(uint64_t id) {
   auto stream = std::make_unique<Stream>(id, perspective_, ConfigFor(id), &connection_);
   Stream* raw = stream.get();
+  if (cached_id_ == id) cached_stream_ = nullptr;
   streams_[id] = std::move(stream);
   return raw;
 }
@@ -124,8 +125,14 @@ absl::StatusOr<Stream*> StreamManager::GetOrCreatePeerStream(uint64_t id) {
 }
 
 Stream* StreamManager::GetStream(uint64_t id) {
+  // Most calls name the stream of the previous call (one bulk stream, or a burst of frames and
+  // acknowledgements for one stream): answer those without hashing.
+  if (cached_stream_ != nullptr && cached_id_ == id) return cached_stream_;
   auto it = streams_.find(id);
-  return it == streams_.end() ? nullptr : it->second.get();
+  if (it == streams_.end()) return nullptr;
+  cached_id_ = id;
+  cached_stream_ = it->second.get();
+  return cached_stream_;
 }
 
 absl::StatusOr<Stream*> StreamManager::StreamForFrame(uint64_t id, bool needs_recv_side,
@@ -230,9 +237,11 @@ void StreamManager::OnStreamControlFrameLost(uint64_t id, StreamControlFrame f) 
 }
 
 bool StreamManager::MaybeReleaseStream(uint64_t id) {
-  auto it = streams_.find(id);
-  if (it == streams_.end() || !it->second->IsClosed()) return false;
-  streams_.erase(it);
+  // Called after every frame and acknowledgement: the cached lookup keeps it cheap.
+  Stream* stream = GetStream(id);
+  if (stream == nullptr || !stream->IsClosed()) return false;
+  cached_stream_ = nullptr;
+  streams_.erase(id);
   const bool bidi = IsBidirectional(id);
   if (IsLocallyInitiated(id, perspective_)) {
     --open_local_streams_;
@@ -261,6 +270,7 @@ Stream* StreamManager::AcceptStream() {
 }
 
 std::vector<uint64_t> StreamManager::StreamsWithPendingControlFrames() const {
+  if (connection_.streams_with_control_frames.empty()) return {};
   return std::vector<uint64_t>(connection_.streams_with_control_frames.begin(),
                                connection_.streams_with_control_frames.end());
 }

@@ -102,6 +102,10 @@ class StreamManager {
 
   // Streams that have control frames pending (a copy: sending may clear flags).
   std::vector<uint64_t> StreamsWithPendingControlFrames() const;
+  // Whether any stream has control frames pending (no copy; for the per-packet checks).
+  bool HasStreamsWithPendingControlFrames() const {
+    return !connection_.streams_with_control_frames.empty();
+  }
 
   // Connection-level frames due. Each Pending* returns the value to put in the frame;
   // On*Sent clears, On*Lost raises again if still useful.
@@ -153,6 +157,9 @@ class StreamManager {
   ConnectionFlow connection_;
   std::array<std::array<TypeState, 2>, 2> types_;  // [local/peer][bidi/uni]
   absl::flat_hash_map<uint64_t, std::unique_ptr<Stream>> streams_;
+  // The stream GetStream() found last (null when none, or when it was freed).
+  uint64_t cached_id_ = 0;
+  Stream* cached_stream_ = nullptr;
   size_t open_local_streams_ = 0;
   std::deque<uint64_t> accept_queue_;
 };
