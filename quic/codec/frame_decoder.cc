@@ -332,7 +332,9 @@ absl::StatusOr<Frame> DecodeFrame(DataReader& reader) {
   absl::Status s = ReadFrameType(reader, &type);
   if (!s.ok()) return s;
   // Built in place inside the result, so a large ACK is not copied on return.
-  absl::StatusOr<Frame> result(absl::in_place);
+  // Started as an AckFrame: constructing a Frame as any alternative with an implicit default
+  // constructor zero-fills the whole (ACK-sized) variant.
+  absl::StatusOr<Frame> result(absl::in_place, std::in_place_type<AckFrame>);
   s = DecodeFrameBody(type, reader, *result);
   if (!s.ok()) return s;
   return result;
@@ -346,7 +348,9 @@ absl::Status DecodeFrames(absl::Span<const uint8_t> payload, PacketType packet_t
   }
   DataReader reader(payload);
   // One Frame reused for every frame of the payload; each decode switches its alternative.
-  Frame frame;
+  // Started as an AckFrame: constructing a Frame as any alternative with an implicit default
+  // constructor (value-initialization) zero-fills the whole ACK-sized variant.
+  Frame frame(std::in_place_type<AckFrame>);
   while (!reader.empty()) {
     uint64_t type = 0;
     absl::Status s = ReadFrameType(reader, &type);

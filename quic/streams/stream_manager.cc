@@ -65,7 +65,7 @@ StreamConfig StreamManager::ConfigFor(uint64_t id) const {
 Stream* StreamManager::CreateStream(uint64_t id) {
   auto stream = std::make_unique<Stream>(id, perspective_, ConfigFor(id), &connection_);
   Stream* raw = stream.get();
-  if (cached_id_ == id) cached_stream_ = nullptr;
+  ForgetCached(id);
   streams_[id] = std::move(stream);
   return raw;
 }
@@ -125,14 +125,20 @@ absl::StatusOr<Stream*> StreamManager::GetOrCreatePeerStream(uint64_t id) {
 }
 
 Stream* StreamManager::GetStream(uint64_t id) {
-  // Most calls name the stream of the previous call (one bulk stream, or a burst of frames and
-  // acknowledgements for one stream): answer those without hashing.
-  if (cached_stream_ != nullptr && cached_id_ == id) return cached_stream_;
+  // Called several times per packet for the few streams carrying data: a small direct-mapped
+  // cache answers those without probing the hash map.
+  CacheEntry& entry = cache_[CacheSlot(id)];
+  if (entry.stream != nullptr && entry.id == id) return entry.stream;
   auto it = streams_.find(id);
   if (it == streams_.end()) return nullptr;
-  cached_id_ = id;
-  cached_stream_ = it->second.get();
-  return cached_stream_;
+  entry.id = id;
+  entry.stream = it->second.get();
+  return entry.stream;
+}
+
+void StreamManager::ForgetCached(uint64_t id) {
+  CacheEntry& entry = cache_[CacheSlot(id)];
+  if (entry.id == id) entry.stream = nullptr;
 }
 
 absl::StatusOr<Stream*> StreamManager::StreamForFrame(uint64_t id, bool needs_recv_side,
@@ -240,7 +246,7 @@ bool StreamManager::MaybeReleaseStream(uint64_t id) {
   // Called after every frame and acknowledgement: the cached lookup keeps it cheap.
   Stream* stream = GetStream(id);
   if (stream == nullptr || !stream->IsClosed()) return false;
-  cached_stream_ = nullptr;
+  ForgetCached(id);
   streams_.erase(id);
   const bool bidi = IsBidirectional(id);
   if (IsLocallyInitiated(id, perspective_)) {
