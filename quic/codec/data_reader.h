@@ -43,10 +43,27 @@ class DataReader {
   // RFC 9000 §16.
   bool ReadVarInt(uint64_t* out) {
     if (remaining() < 1) return false;
-    size_t len = VarIntLengthFromFirstByte(data_[pos_]);
+    const size_t len = VarIntLengthFromFirstByte(data_[pos_]);
     if (remaining() < len) return false;
-    uint64_t v = data_[pos_] & 0x3f;
-    for (size_t i = 1; i < len; ++i) v = (v << 8) | data_[pos_ + i];
+    // One straight-line case per encoded length (1, 2, 4 or 8 bytes): varints are read for
+    // every field of every frame.
+    const uint8_t* p = data_.data() + pos_;
+    uint64_t v = p[0] & 0x3f;
+    switch (len) {
+      case 1:
+        break;
+      case 2:
+        v = (v << 8) | p[1];
+        break;
+      case 4:
+        v = (v << 24) | (uint64_t{p[1]} << 16) | (uint64_t{p[2]} << 8) | p[3];
+        break;
+      default:
+        v = (v << 56) | (uint64_t{p[1]} << 48) | (uint64_t{p[2]} << 40) |
+            (uint64_t{p[3]} << 32) | (uint64_t{p[4]} << 24) | (uint64_t{p[5]} << 16) |
+            (uint64_t{p[6]} << 8) | p[7];
+        break;
+    }
     pos_ += len;
     *out = v;
     return true;

@@ -4,6 +4,8 @@
 #include <utility>
 #include <variant>
 
+#include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
 #include "absl/utility/utility.h"
 #include "quic/codec/frame_rules.h"
 #include "quic/codec/frame_type.h"
@@ -13,7 +15,9 @@
 namespace kite::quic {
 namespace {
 
-absl::Status EncodingError(uint64_t type, std::string_view what) {
+// Out of line and marked cold: the error paths stay out of the inlined field readers.
+ABSL_ATTRIBUTE_NOINLINE ABSL_ATTRIBUTE_COLD absl::Status EncodingError(uint64_t type,
+                                                                       std::string_view what) {
   return TransportErrorStatus(TransportErrorCode::kFrameEncodingError, what, type);
 }
 
@@ -35,17 +39,22 @@ absl::Status ReadFrameType(DataReader& r, uint64_t* type) {
   return absl::OkStatus();
 }
 
-// Reads a varint field or fails with FRAME_ENCODING_ERROR naming the frame type.
-absl::Status ReadField(DataReader& r, uint64_t type, uint64_t* out) {
-  if (!r.ReadVarInt(out)) return EncodingError(type, "truncated frame field");
+// Reads a varint field or fails with FRAME_ENCODING_ERROR naming the frame type. Inlined: it
+// runs for every field of every frame, and the OK status then costs nothing.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::Status ReadField(DataReader& r, uint64_t type,
+                                                           uint64_t* out) {
+  if (ABSL_PREDICT_FALSE(!r.ReadVarInt(out))) return EncodingError(type, "truncated frame field");
   return absl::OkStatus();
 }
 
 // Reads a Length field followed by that many bytes, the length bounded by the input.
-absl::Status ReadLengthPrefixed(DataReader& r, uint64_t type, absl::Span<const uint8_t>* out) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::Status ReadLengthPrefixed(
+    DataReader& r, uint64_t type, absl::Span<const uint8_t>* out) {
   uint64_t length = 0;
-  if (!r.ReadVarInt(&length)) return EncodingError(type, "truncated length");
-  if (length > r.remaining()) return EncodingError(type, "length exceeds packet");
+  if (ABSL_PREDICT_FALSE(!r.ReadVarInt(&length))) return EncodingError(type, "truncated length");
+  if (ABSL_PREDICT_FALSE(length > r.remaining())) {
+    return EncodingError(type, "length exceeds packet");
+  }
   r.ReadBytes(static_cast<size_t>(length), out);
   return absl::OkStatus();
 }
@@ -258,51 +267,58 @@ absl::Status DecodeNothingHd(uint64_t, DataReader&, HandshakeDoneFrame&) {
   return absl::OkStatus();
 }
 
-// Builds the alternative in place inside the result, so a large ACK is not copied on return.
+// Switches `out` to alternative F (default-constructed, which for an ACK does not touch the
+// range array) and decodes the body into it: no StatusOr<Frame> is built or moved per frame.
 template <typename F>
-absl::StatusOr<Frame> DecodeInto(uint64_t type, DataReader& r,
-                                 absl::Status (*decode)(uint64_t, DataReader&, F&)) {
-  absl::StatusOr<Frame> result(absl::in_place, std::in_place_type<F>);
-  absl::Status s = decode(type, r, std::get<F>(*result));
-  if (!s.ok()) return s;
-  return result;
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::Status DecodeInto(
+    uint64_t type, DataReader& r, Frame& out, absl::Status (*decode)(uint64_t, DataReader&, F&)) {
+  return decode(type, r, out.emplace<F>());
 }
 
-absl::StatusOr<Frame> DecodeFrameBody(uint64_t type, DataReader& r) {
-  if (IsStreamFrameType(type)) return DecodeInto<StreamFrame>(type, r, DecodeStream);
+// Decodes the body of a frame of type `type` (already read) into `out`. On error `out` holds
+// an unspecified alternative.
+absl::Status DecodeFrameBody(uint64_t type, DataReader& r, Frame& out) {
+  if (IsStreamFrameType(type)) return DecodeInto<StreamFrame>(type, r, out, DecodeStream);
   switch (type) {
-    case kFrameTypePadding: return DecodeInto<PaddingFrame>(type, r, DecodePadding);
-    case kFrameTypePing: return DecodeInto<PingFrame>(type, r, DecodeNothing);
+    case kFrameTypePadding: return DecodeInto<PaddingFrame>(type, r, out, DecodePadding);
+    case kFrameTypePing: return DecodeInto<PingFrame>(type, r, out, DecodeNothing);
     case kFrameTypeAck:
-    case kFrameTypeAckEcn: return DecodeInto<AckFrame>(type, r, DecodeAck);
-    case kFrameTypeResetStream: return DecodeInto<ResetStreamFrame>(type, r, DecodeResetStream);
-    case kFrameTypeStopSending: return DecodeInto<StopSendingFrame>(type, r, DecodeStopSending);
-    case kFrameTypeCrypto: return DecodeInto<CryptoFrame>(type, r, DecodeCrypto);
-    case kFrameTypeNewToken: return DecodeInto<NewTokenFrame>(type, r, DecodeNewToken);
-    case kFrameTypeMaxData: return DecodeInto<MaxDataFrame>(type, r, DecodeMaxData);
+    case kFrameTypeAckEcn: return DecodeInto<AckFrame>(type, r, out, DecodeAck);
+    case kFrameTypeResetStream:
+      return DecodeInto<ResetStreamFrame>(type, r, out, DecodeResetStream);
+    case kFrameTypeStopSending:
+      return DecodeInto<StopSendingFrame>(type, r, out, DecodeStopSending);
+    case kFrameTypeCrypto: return DecodeInto<CryptoFrame>(type, r, out, DecodeCrypto);
+    case kFrameTypeNewToken: return DecodeInto<NewTokenFrame>(type, r, out, DecodeNewToken);
+    case kFrameTypeMaxData: return DecodeInto<MaxDataFrame>(type, r, out, DecodeMaxData);
     case kFrameTypeMaxStreamData:
-      return DecodeInto<MaxStreamDataFrame>(type, r, DecodeMaxStreamData);
+      return DecodeInto<MaxStreamDataFrame>(type, r, out, DecodeMaxStreamData);
     case kFrameTypeMaxStreamsBidi:
-    case kFrameTypeMaxStreamsUni: return DecodeInto<MaxStreamsFrame>(type, r, DecodeMaxStreams);
-    case kFrameTypeDataBlocked: return DecodeInto<DataBlockedFrame>(type, r, DecodeDataBlocked);
+    case kFrameTypeMaxStreamsUni:
+      return DecodeInto<MaxStreamsFrame>(type, r, out, DecodeMaxStreams);
+    case kFrameTypeDataBlocked:
+      return DecodeInto<DataBlockedFrame>(type, r, out, DecodeDataBlocked);
     case kFrameTypeStreamDataBlocked:
-      return DecodeInto<StreamDataBlockedFrame>(type, r, DecodeStreamDataBlocked);
+      return DecodeInto<StreamDataBlockedFrame>(type, r, out, DecodeStreamDataBlocked);
     case kFrameTypeStreamsBlockedBidi:
     case kFrameTypeStreamsBlockedUni:
-      return DecodeInto<StreamsBlockedFrame>(type, r, DecodeStreamsBlocked);
+      return DecodeInto<StreamsBlockedFrame>(type, r, out, DecodeStreamsBlocked);
     case kFrameTypeNewConnectionId:
-      return DecodeInto<NewConnectionIdFrame>(type, r, DecodeNewConnectionId);
+      return DecodeInto<NewConnectionIdFrame>(type, r, out, DecodeNewConnectionId);
     case kFrameTypeRetireConnectionId:
-      return DecodeInto<RetireConnectionIdFrame>(type, r, DecodeRetireConnectionId);
+      return DecodeInto<RetireConnectionIdFrame>(type, r, out, DecodeRetireConnectionId);
     case kFrameTypePathChallenge:
-      return DecodeInto<PathChallengeFrame>(type, r, DecodePathChallenge);
-    case kFrameTypePathResponse: return DecodeInto<PathResponseFrame>(type, r, DecodePathResponse);
+      return DecodeInto<PathChallengeFrame>(type, r, out, DecodePathChallenge);
+    case kFrameTypePathResponse:
+      return DecodeInto<PathResponseFrame>(type, r, out, DecodePathResponse);
     case kFrameTypeConnectionCloseTransport:
     case kFrameTypeConnectionCloseApplication:
-      return DecodeInto<ConnectionCloseFrame>(type, r, DecodeConnectionClose);
-    case kFrameTypeHandshakeDone: return DecodeInto<HandshakeDoneFrame>(type, r, DecodeNothingHd);
+      return DecodeInto<ConnectionCloseFrame>(type, r, out, DecodeConnectionClose);
+    case kFrameTypeHandshakeDone:
+      return DecodeInto<HandshakeDoneFrame>(type, r, out, DecodeNothingHd);
     case kFrameTypeDatagram:
-    case kFrameTypeDatagramWithLength: return DecodeInto<DatagramFrame>(type, r, DecodeDatagram);
+    case kFrameTypeDatagramWithLength:
+      return DecodeInto<DatagramFrame>(type, r, out, DecodeDatagram);
     default: break;
   }
   // RFC 9000 §12.4: an unknown frame type is a FRAME_ENCODING_ERROR.
@@ -315,7 +331,13 @@ absl::StatusOr<Frame> DecodeFrame(DataReader& reader) {
   uint64_t type = 0;
   absl::Status s = ReadFrameType(reader, &type);
   if (!s.ok()) return s;
-  return DecodeFrameBody(type, reader);
+  // Built in place inside the result, so a large ACK is not copied on return.
+  // Started as an AckFrame: constructing a Frame as any alternative with an implicit default
+  // constructor zero-fills the whole (ACK-sized) variant.
+  absl::StatusOr<Frame> result(absl::in_place, std::in_place_type<AckFrame>);
+  s = DecodeFrameBody(type, reader, *result);
+  if (!s.ok()) return s;
+  return result;
 }
 
 absl::Status DecodeFrames(absl::Span<const uint8_t> payload, PacketType packet_type,
@@ -325,6 +347,10 @@ absl::Status DecodeFrames(absl::Span<const uint8_t> payload, PacketType packet_t
     return TransportErrorStatus(TransportErrorCode::kProtocolViolation, "packet has no frames");
   }
   DataReader reader(payload);
+  // One Frame reused for every frame of the payload; each decode switches its alternative.
+  // Started as an AckFrame: constructing a Frame as any alternative with an implicit default
+  // constructor (value-initialization) zero-fills the whole ACK-sized variant.
+  Frame frame(std::in_place_type<AckFrame>);
   while (!reader.empty()) {
     uint64_t type = 0;
     absl::Status s = ReadFrameType(reader, &type);
@@ -334,9 +360,9 @@ absl::Status DecodeFrames(absl::Span<const uint8_t> payload, PacketType packet_t
       return TransportErrorStatus(TransportErrorCode::kProtocolViolation,
                                   "frame type not allowed in this packet type", type);
     }
-    absl::StatusOr<Frame> frame = DecodeFrameBody(type, reader);
-    if (!frame.ok()) return frame.status();
-    s = on_frame(*frame);
+    s = DecodeFrameBody(type, reader, frame);
+    if (!s.ok()) return s;
+    s = on_frame(frame);
     if (!s.ok()) return s;
   }
   return absl::OkStatus();

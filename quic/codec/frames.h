@@ -103,6 +103,10 @@ class AckRangeList {
 // order, ranges[0].largest being the Largest Acknowledged. `ack_delay` is the raw field, not yet
 // scaled by the peer's ack_delay_exponent.
 struct AckFrame {
+  // User-provided (like AckRangeList's) so that value-initialization, e.g. Frame's emplace or
+  // in_place construction, does not zero the whole range array first.
+  AckFrame() {}
+
   AckRangeList ranges;
   uint64_t ack_delay = 0;
   std::optional<EcnCounts> ecn;

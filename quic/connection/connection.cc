@@ -1232,7 +1232,7 @@ bool Connection::HasDataToSend(EncryptionLevel level, absl::Time now) const {
     if (streams_->PendingMaxData().has_value() || streams_->PendingDataBlocked().has_value() ||
         streams_->PendingMaxStreams(true).has_value() ||
         streams_->PendingMaxStreams(false).has_value() ||
-        !streams_->StreamsWithPendingControlFrames().empty()) {
+        streams_->HasStreamsWithPendingControlFrames()) {
       return true;
     }
   }

@@ -52,8 +52,7 @@ absl::Status RecvBuffer::OnData(uint64_t offset, absl::Span<const uint8_t> data,
     // §2.2: data at an offset must not change. Compare against what is still buffered (the
     // first copy is kept); bytes already read are gone and cannot be compared.
     bool consistent = true;
-    size_t touching = 0;
-    received_.ForEachOverlap(start, end, [&](Range r) {
+    auto compare = [&](Range r) {
       for (uint64_t pos = r.start; pos < r.end && consistent;) {
         const size_t in_block = static_cast<size_t>(pos % kBlockSize);
         const size_t n =
@@ -63,14 +62,22 @@ absl::Status RecvBuffer::OnData(uint64_t offset, absl::Span<const uint8_t> data,
         }
         pos += n;
       }
-    });
+    };
+    if (start < contiguous_end_) compare(Range{start, std::min(end, contiguous_end_)});
+    if (!received_.empty()) received_.ForEachOverlap(start, end, compare);
     if (!consistent) {
       return TransportErrorStatus(TransportErrorCode::kProtocolViolation,
                                   "stream data changed on retransmission");
     }
-    // Fragments that the new range overlaps or touches merge with it.
-    received_.ForEachOverlap(start == 0 ? 0 : start - 1, end + 1, [&](Range) { ++touching; });
-    if (received_.size() + 1 - touching > max_fragments_) {
+    // Fragments that the new range overlaps or touches merge with it. The prefix fragment
+    // [read_offset_, contiguous_end_) starts at or below `start`, so it touches the new range
+    // exactly when it reaches `start`.
+    const uint64_t touch_start = start == 0 ? 0 : start - 1;
+    size_t touching = contiguous_end_ > read_offset_ && contiguous_end_ > touch_start ? 1 : 0;
+    if (!received_.empty()) {
+      received_.ForEachOverlap(touch_start, end + 1, [&](Range) { ++touching; });
+    }
+    if (fragment_count() + 1 - touching > max_fragments_) {
       return TransportErrorStatus(TransportErrorCode::kProtocolViolation,
                                   "too many out-of-order stream fragments");
     }
@@ -80,7 +87,7 @@ absl::Status RecvBuffer::OnData(uint64_t offset, absl::Span<const uint8_t> data,
   if (fin) final_size_ = end;
   highest_offset_ = std::max(highest_offset_, end);
   if (discarded_ || start >= end) return absl::OkStatus();
-  received_.ForEachGap(start, end, [&](Range gap) {
+  auto copy = [&](Range gap) {
     for (uint64_t pos = gap.start; pos < gap.end;) {
       const size_t in_block = static_cast<size_t>(pos % kBlockSize);
       const size_t n =
@@ -88,8 +95,30 @@ absl::Status RecvBuffer::OnData(uint64_t offset, absl::Span<const uint8_t> data,
       std::memcpy(BlockFor(pos) + in_block, data.data() + (pos - offset), n);
       pos += n;
     }
-  });
-  received_.Add(start, end);
+  };
+  // Bytes below contiguous_end_ are all here already; above it only the gaps between the
+  // out-of-order fragments are new.
+  const uint64_t new_start = std::max(start, contiguous_end_);
+  if (new_start < end) {
+    if (received_.empty()) {
+      copy(Range{new_start, end});
+    } else {
+      received_.ForEachGap(new_start, end, copy);
+    }
+  }
+  if (start <= contiguous_end_) {
+    // In order (the common case): extend the prefix, then absorb the out-of-order fragments
+    // it now reaches.
+    contiguous_end_ = std::max(contiguous_end_, end);
+    while (!received_.empty()) {
+      const Range first = *received_.First();
+      if (first.start > contiguous_end_) break;
+      contiguous_end_ = std::max(contiguous_end_, first.end);
+      received_.Remove(first.start, first.end);
+    }
+  } else {
+    received_.Add(start, end);
+  }
   return absl::OkStatus();
 }
 
@@ -107,8 +136,15 @@ absl::Status RecvBuffer::OnFinalSize(uint64_t final_size) {
 uint8_t* RecvBuffer::BlockFor(uint64_t offset) {
   const size_t index = static_cast<size_t>(offset / kBlockSize - first_block_);
   while (blocks_.size() <= index) blocks_.emplace_back();
-  // Not zeroed: only received ranges are ever read or compared.
-  if (!blocks_[index]) blocks_[index] = std::unique_ptr<uint8_t[]>(new uint8_t[kBlockSize]);
+  if (!blocks_[index]) {
+    // Not zeroed: only received ranges are ever read or compared.
+    if (!spare_blocks_.empty()) {
+      blocks_[index] = std::move(spare_blocks_.back());
+      spare_blocks_.pop_back();
+    } else {
+      blocks_[index] = std::unique_ptr<uint8_t[]>(new uint8_t[kBlockSize]);
+    }
+  }
   return blocks_[index].get();
 }
 
@@ -117,9 +153,6 @@ const uint8_t* RecvBuffer::BlockFor(uint64_t offset) const {
   return blocks_[static_cast<size_t>(offset / kBlockSize - first_block_)].get();
 }
 
-uint64_t RecvBuffer::readable_bytes() const {
-  return received_.ContiguousEnd(read_offset_) - read_offset_;
-}
 
 absl::Span<const uint8_t> RecvBuffer::Peek() const {
   const uint64_t readable = readable_bytes();
@@ -132,10 +165,17 @@ absl::Span<const uint8_t> RecvBuffer::Peek() const {
 void RecvBuffer::Consume(size_t n) {
   n = static_cast<size_t>(std::min<uint64_t>(n, readable_bytes()));
   if (n == 0) return;
+  // n <= contiguous_end_ - read_offset_, and every out-of-order fragment lies above
+  // contiguous_end_: nothing else to drop.
   read_offset_ += n;
-  received_.RemoveBelow(read_offset_);
   while (first_block_ < read_offset_ / kBlockSize) {
-    if (!blocks_.empty()) blocks_.pop_front();
+    if (!blocks_.empty()) {
+      // Keep a few freed blocks for the data still to come instead of freeing them.
+      if (blocks_.front() != nullptr && spare_blocks_.size() < kMaxSpareBlocks) {
+        spare_blocks_.push_back(std::move(blocks_.front()));
+      }
+      blocks_.pop_front();
+    }
     ++first_block_;
   }
 }
@@ -156,13 +196,15 @@ size_t RecvBuffer::Read(uint8_t* dst, size_t max) {
 void RecvBuffer::Discard() {
   discarded_ = true;
   blocks_.clear();
+  spare_blocks_.clear();
   received_.Clear();
+  contiguous_end_ = read_offset_;
 }
 
 bool RecvBuffer::AllDataReceived() const {
   if (!final_size_.has_value()) return false;
   if (discarded_) return true;
-  return received_.ContainsRange(read_offset_, *final_size_);
+  return contiguous_end_ >= *final_size_;
 }
 
 size_t RecvBuffer::blocks_held() const {

@@ -17,6 +17,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/types/span.h"
@@ -68,8 +69,11 @@ class RecvBuffer {
   uint64_t highest_offset() const { return highest_offset_; }
   uint64_t read_offset() const { return read_offset_; }
   // Contiguous bytes available to read now.
-  uint64_t readable_bytes() const;
-  size_t fragment_count() const { return received_.size(); }
+  uint64_t readable_bytes() const { return contiguous_end_ - read_offset_; }
+  // Disjoint received fragments at or above the read offset.
+  size_t fragment_count() const {
+    return received_.size() + (contiguous_end_ > read_offset_ ? 1 : 0);
+  }
   size_t blocks_held() const;
 
  private:
@@ -82,7 +86,15 @@ class RecvBuffer {
   // first_block_ is always read_offset_ / kBlockSize.
   std::deque<std::unique_ptr<uint8_t[]>> blocks_;
   uint64_t first_block_ = 0;
-  RangeSet received_;  // received bytes at or above read_offset_
+  // Received bytes at or above read_offset_ are [read_offset_, contiguous_end_) plus the
+  // out-of-order fragments in received_, which all start above contiguous_end_ (a fragment
+  // reaching it is absorbed). In-order data thus never touches the RangeSet.
+  RangeSet received_;
+  uint64_t contiguous_end_ = 0;
+  // Up to kMaxSpareBlocks freed blocks, reused before allocating new ones (one block keeps a
+  // steady stream from allocating and freeing a block per 16 KiB).
+  static constexpr size_t kMaxSpareBlocks = 1;
+  std::vector<std::unique_ptr<uint8_t[]>> spare_blocks_;
   uint64_t read_offset_ = 0;
   uint64_t highest_offset_ = 0;
   std::optional<uint64_t> final_size_;

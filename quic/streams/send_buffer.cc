@@ -19,7 +19,11 @@ void SendBuffer::Append(absl::Span<const uint8_t> data) {
     if (in_block == 0 && end_offset_ / kBlockSize >= first_block_ + blocks_.size()) {
       if (blocks_.empty()) first_block_ = end_offset_ / kBlockSize;
       // Not zeroed: only bytes appended below are ever read.
-      blocks_.push_back(std::unique_ptr<uint8_t[]>(new uint8_t[kBlockSize]));
+      if (spare_block_ != nullptr) {
+        blocks_.push_back(std::move(spare_block_));
+      } else {
+        blocks_.push_back(std::unique_ptr<uint8_t[]>(new uint8_t[kBlockSize]));
+      }
     }
     const size_t n = std::min(kBlockSize - in_block, data.size() - copied);
     std::memcpy(blocks_.back().get() + in_block, data.data() + copied, n);
@@ -86,8 +90,22 @@ void SendBuffer::OnAcked(uint64_t offset, size_t len, bool fin) {
   if (discarded_) return;
   const uint64_t end = SentEnd(offset, len);
   if (offset < end) {
-    acked_.Add(offset, end);
-    lost_.Remove(offset, end);
+    if (!lost_.empty()) lost_.Remove(offset, end);
+    if (acked_.empty() && offset <= acked_prefix_) {
+      // In order (the common case): the acknowledged prefix grows without touching acked_.
+      if (fin && fin_sent_) {
+        fin_acked_ = true;
+        fin_lost_ = false;
+      }
+      if (end > acked_prefix_) {
+        acked_prefix_ = end;
+        FreeAckedBlocks();
+      }
+      return;
+    }
+    // Only what lies above the prefix needs recording.
+    const uint64_t above = std::max<uint64_t>(offset, acked_prefix_);
+    if (above < end) acked_.Add(above, end);
   }
   if (fin && fin_sent_) {
     fin_acked_ = true;
@@ -113,6 +131,7 @@ void SendBuffer::OnLost(uint64_t offset, size_t len, bool fin) {
 
 void SendBuffer::Discard() {
   blocks_.clear();
+  spare_block_.reset();
   first_block_ = end_offset_ / kBlockSize;
   acked_.Clear();
   lost_.Clear();
@@ -128,6 +147,8 @@ bool SendBuffer::AllDataAcked() const {
 
 void SendBuffer::FreeAckedBlocks() {
   while (!blocks_.empty() && (first_block_ + 1) * kBlockSize <= acked_prefix_) {
+    // Keep one freed block for the next Append instead of freeing and allocating again.
+    if (spare_block_ == nullptr && !finished_) spare_block_ = std::move(blocks_.front());
     blocks_.pop_front();
     ++first_block_;
   }

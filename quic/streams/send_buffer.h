@@ -91,6 +91,8 @@ class SendBuffer {
 
   // blocks_[i] holds stream offsets [(first_block_ + i) * kBlockSize, ... + kBlockSize).
   std::deque<std::unique_ptr<uint8_t[]>> blocks_;
+  // A freed block kept for the next Append (none once the stream is finished).
+  std::unique_ptr<uint8_t[]> spare_block_;
   uint64_t first_block_ = 0;
   uint64_t end_offset_ = 0;
   uint64_t next_send_offset_ = 0;

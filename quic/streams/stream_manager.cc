@@ -65,6 +65,7 @@ StreamConfig StreamManager::ConfigFor(uint64_t id) const {
 Stream* StreamManager::CreateStream(uint64_t id) {
   auto stream = std::make_unique<Stream>(id, perspective_, ConfigFor(id), &connection_);
   Stream* raw = stream.get();
+  ForgetCached(id);
   streams_[id] = std::move(stream);
   return raw;
 }
@@ -124,8 +125,20 @@ absl::StatusOr<Stream*> StreamManager::GetOrCreatePeerStream(uint64_t id) {
 }
 
 Stream* StreamManager::GetStream(uint64_t id) {
+  // Called several times per packet for the few streams carrying data: a small direct-mapped
+  // cache answers those without probing the hash map.
+  CacheEntry& entry = cache_[CacheSlot(id)];
+  if (entry.stream != nullptr && entry.id == id) return entry.stream;
   auto it = streams_.find(id);
-  return it == streams_.end() ? nullptr : it->second.get();
+  if (it == streams_.end()) return nullptr;
+  entry.id = id;
+  entry.stream = it->second.get();
+  return entry.stream;
+}
+
+void StreamManager::ForgetCached(uint64_t id) {
+  CacheEntry& entry = cache_[CacheSlot(id)];
+  if (entry.id == id) entry.stream = nullptr;
 }
 
 absl::StatusOr<Stream*> StreamManager::StreamForFrame(uint64_t id, bool needs_recv_side,
@@ -230,9 +243,11 @@ void StreamManager::OnStreamControlFrameLost(uint64_t id, StreamControlFrame f) 
 }
 
 bool StreamManager::MaybeReleaseStream(uint64_t id) {
-  auto it = streams_.find(id);
-  if (it == streams_.end() || !it->second->IsClosed()) return false;
-  streams_.erase(it);
+  // Called after every frame and acknowledgement: the cached lookup keeps it cheap.
+  Stream* stream = GetStream(id);
+  if (stream == nullptr || !stream->IsClosed()) return false;
+  ForgetCached(id);
+  streams_.erase(id);
   const bool bidi = IsBidirectional(id);
   if (IsLocallyInitiated(id, perspective_)) {
     --open_local_streams_;
@@ -261,6 +276,7 @@ Stream* StreamManager::AcceptStream() {
 }
 
 std::vector<uint64_t> StreamManager::StreamsWithPendingControlFrames() const {
+  if (connection_.streams_with_control_frames.empty()) return {};
   return std::vector<uint64_t>(connection_.streams_with_control_frames.begin(),
                                connection_.streams_with_control_frames.end());
 }

@@ -102,6 +102,10 @@ class StreamManager {
 
   // Streams that have control frames pending (a copy: sending may clear flags).
   std::vector<uint64_t> StreamsWithPendingControlFrames() const;
+  // Whether any stream has control frames pending (no copy; for the per-packet checks).
+  bool HasStreamsWithPendingControlFrames() const {
+    return !connection_.streams_with_control_frames.empty();
+  }
 
   // Connection-level frames due. Each Pending* returns the value to put in the frame;
   // On*Sent clears, On*Lost raises again if still useful.
@@ -153,6 +157,20 @@ class StreamManager {
   ConnectionFlow connection_;
   std::array<std::array<TypeState, 2>, 2> types_;  // [local/peer][bidi/uni]
   absl::flat_hash_map<uint64_t, std::unique_ptr<Stream>> streams_;
+  // Streams GetStream() found recently, by a hash of the id (stream == null: empty slot).
+  // A freed stream is dropped from its slot before its Stream is destroyed.
+  struct CacheEntry {
+    uint64_t id = 0;
+    Stream* stream = nullptr;
+  };
+  static constexpr size_t kCacheSlots = 8;
+  static size_t CacheSlot(uint64_t id) {
+    // The stream index (id / 4, §2.1) spreads up to kCacheSlots streams of one type over
+    // distinct slots; the type bits offset the four types from each other.
+    return static_cast<size_t>(((id >> 2) + (id & 3)) % kCacheSlots);
+  }
+  void ForgetCached(uint64_t id);
+  std::array<CacheEntry, kCacheSlots> cache_{};
   size_t open_local_streams_ = 0;
   std::deque<uint64_t> accept_queue_;
 };

@@ -271,6 +271,48 @@ TEST_CASE("DecodeFrames walks a payload in order", "[frames][packet]") {
   CHECK(types == std::vector<uint64_t>{kFrameTypePing, kFrameTypeCrypto, kFrameTypePadding});
 }
 
+TEST_CASE("DecodeFrames hands each frame over whole, with nothing left from the previous one",
+          "[frames][packet][ack]") {
+  // Two ACKs and two STREAM frames in one payload: the second of each kind has fewer ranges,
+  // no ECN counts, no offset, which must not carry over from the first.
+  const Wire wire = Wire()
+                        .V(kFrameTypeAckEcn).V(100).V(7).V(2).V(3)  // 97..100
+                        .V(1).V(4)                                  // 90..94
+                        .V(0).V(2)                                  // 86..88
+                        .V(1).V(2).V(3)                             // ECN counts
+                        .V(kFrameTypeStream | kStreamFrameBitOff | kStreamFrameBitLen | 1)
+                        .V(4).V(1000).V(3).Fill(3, 0x11)
+                        .V(kFrameTypeAck).V(50).V(0).V(0).V(0)  // 50 only
+                        .V(kFrameTypeStream | kStreamFrameBitLen).V(8).V(2).Fill(2, 0x22);
+  std::vector<Frame> frames;
+  absl::Status s = DecodeFrames(absl::MakeConstSpan(wire.bytes()), PacketType::kOneRtt,
+                                [&](const Frame& f) {
+                                  frames.push_back(f);
+                                  return absl::OkStatus();
+                                });
+  REQUIRE(s.ok());
+  REQUIRE(frames.size() == 4);
+  const auto& ack1 = std::get<AckFrame>(frames[0]);
+  CHECK(ack1.ranges == AckRangeList{{97, 100}, {90, 94}, {86, 88}});
+  CHECK(ack1.ack_delay == 7);
+  CHECK(ack1.ecn == EcnCounts{1, 2, 3});
+  const auto& stream1 = std::get<StreamFrame>(frames[1]);
+  CHECK(stream1.stream_id == 4);
+  CHECK(stream1.offset == 1000);
+  CHECK(stream1.fin);
+  CHECK(stream1.data.size() == 3);
+  const auto& ack2 = std::get<AckFrame>(frames[2]);
+  CHECK(ack2.ranges == AckRangeList{{50, 50}});
+  CHECK(ack2.ack_delay == 0);
+  CHECK_FALSE(ack2.ecn.has_value());
+  const auto& stream2 = std::get<StreamFrame>(frames[3]);
+  CHECK(stream2.stream_id == 8);
+  CHECK(stream2.offset == 0);
+  CHECK_FALSE(stream2.fin);
+  CHECK(stream2.data.size() == 2);
+  CHECK(stream2.data[0] == 0x22);
+}
+
 TEST_CASE("DecodeFrames rejects an empty payload", "[frames][packet]") {
   absl::Status s = DecodeFrames({}, PacketType::kOneRtt,
                                 [](const Frame&) { return absl::OkStatus(); });

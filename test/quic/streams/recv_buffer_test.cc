@@ -46,6 +46,56 @@ TEST_CASE("RecvBuffer reassembles out-of-order data", "[streams]") {
   CHECK(buf.IsFinished());
 }
 
+TEST_CASE("RecvBuffer merges the in-order prefix with the fragments it reaches", "[streams]") {
+  RecvBuffer buf;
+  const auto data = Pattern(6000);
+  REQUIRE(buf.OnData(0, Slice(data, 0, 1000), false).ok());
+  CHECK(buf.fragment_count() == 1);
+  CHECK(buf.readable_bytes() == 1000);
+  // Two fragments beyond a hole, one touching the next.
+  REQUIRE(buf.OnData(3000, Slice(data, 3000, 1000), false).ok());
+  REQUIRE(buf.OnData(4000, Slice(data, 4000, 500), false).ok());
+  REQUIRE(buf.OnData(5000, Slice(data, 5000, 1000), true).ok());
+  CHECK(buf.fragment_count() == 3);
+  CHECK(buf.readable_bytes() == 1000);
+  CHECK_FALSE(buf.AllDataReceived());
+  // Filling the hole joins the prefix with [3000, 4500); [5000, 6000) stays apart.
+  REQUIRE(buf.OnData(1000, Slice(data, 1000, 2000), false).ok());
+  CHECK(buf.fragment_count() == 2);
+  CHECK(buf.readable_bytes() == 4500);
+  // Data overlapping the end of the prefix and reaching the last fragment joins everything.
+  REQUIRE(buf.OnData(4400, Slice(data, 4400, 700), false).ok());
+  CHECK(buf.fragment_count() == 1);
+  CHECK(buf.readable_bytes() == 6000);
+  CHECK(buf.AllDataReceived());
+  // A changed byte inside the readable prefix is still a PROTOCOL_VIOLATION.
+  auto changed = Pattern(100, 2000);
+  changed[50] ^= 1;
+  CHECK(GetTransportErrorCode(buf.OnData(2000, absl::MakeConstSpan(changed), false)) ==
+        TransportErrorCode::kProtocolViolation);
+  CHECK(ReadAll(buf) == data);
+  CHECK(buf.IsFinished());
+  CHECK(buf.fragment_count() == 0);
+}
+
+TEST_CASE("RecvBuffer counts the in-order prefix against the fragment limit", "[streams]") {
+  RecvBuffer buf(RecvBuffer::kDefaultMaxBufferedSpan, /*max_fragments=*/2);
+  const auto data = Pattern(100);
+  REQUIRE(buf.OnData(0, Slice(data, 0, 10), false).ok());
+  REQUIRE(buf.OnData(20, Slice(data, 20, 10), false).ok());
+  // A third disjoint fragment is one too many; one touching the prefix is not.
+  CHECK(GetTransportErrorCode(buf.OnData(40, Slice(data, 40, 10), false)) ==
+        TransportErrorCode::kProtocolViolation);
+  REQUIRE(buf.OnData(10, Slice(data, 10, 5), false).ok());
+  CHECK(buf.fragment_count() == 2);
+  // Once read, the prefix no longer counts.
+  uint8_t out[15];
+  CHECK(buf.Read(out, sizeof(out)) == 15);
+  CHECK(buf.fragment_count() == 1);
+  REQUIRE(buf.OnData(40, Slice(data, 40, 10), false).ok());
+  CHECK(buf.fragment_count() == 2);
+}
+
 TEST_CASE("RecvBuffer handles duplicates and overlaps, keeping the first copy", "[streams]") {
   RecvBuffer buf;
   const auto data = Pattern(100);

@@ -156,6 +156,55 @@ TEST_CASE("StreamManager frees closed streams, ignores late frames, returns cred
   CHECK(m.PendingMaxStreams(false) == 3u);
 }
 
+TEST_CASE("StreamManager lookups stay right across many streams and frees", "[streams]") {
+  StreamManager m(Perspective::kServer, Local(/*bidi=*/4, /*uni=*/20));
+  REQUIRE(m.SetPeerTransportParameters(Peer()).ok());
+  // Client uni streams 2, 6, ..., 74: more than the lookup cache holds.
+  for (uint64_t i = 0; i < 19; ++i) REQUIRE(m.OnStreamFrame(2 + 4 * i, 0, Bytes(4), true).ok());
+  for (int round = 0; round < 2; ++round) {
+    for (uint64_t i = 0; i < 19; ++i) {
+      Stream* s = m.GetStream(2 + 4 * i);
+      REQUIRE(s != nullptr);
+      CHECK(s->id() == 2 + 4 * i);
+    }
+  }
+  CHECK(m.GetStream(78) == nullptr);  // never opened
+  CHECK(m.GetStream(0) == nullptr);   // ours, not opened
+  // Free every other stream right after looking it up: later lookups must not see it.
+  uint8_t buf[8];
+  for (uint64_t i = 0; i < 19; i += 2) {
+    Stream* s = m.GetStream(2 + 4 * i);
+    REQUIRE(s != nullptr);
+    CHECK(s->Read(buf, sizeof(buf), kNow, kRtt) == 4);
+    CHECK(m.MaybeReleaseStream(2 + 4 * i));
+    CHECK(m.GetStream(2 + 4 * i) == nullptr);
+  }
+  for (uint64_t i = 0; i < 19; ++i) {
+    Stream* s = m.GetStream(2 + 4 * i);
+    if (i % 2 == 0) {
+      CHECK(s == nullptr);
+    } else {
+      REQUIRE(s != nullptr);
+      CHECK(s->id() == 2 + 4 * i);
+    }
+  }
+}
+
+TEST_CASE("StreamManager reports whether any stream has control frames pending", "[streams]") {
+  StreamManager m(Perspective::kServer, Local());
+  REQUIRE(m.SetPeerTransportParameters(Peer()).ok());
+  CHECK_FALSE(m.HasStreamsWithPendingControlFrames());
+  CHECK(m.StreamsWithPendingControlFrames().empty());
+  absl::StatusOr<Stream*> s = m.OpenLocalStream(/*bidi=*/true);
+  REQUIRE(s.ok());
+  REQUIRE((*s)->Reset(7).ok());
+  CHECK(m.HasStreamsWithPendingControlFrames());
+  CHECK(m.StreamsWithPendingControlFrames() == std::vector<uint64_t>{(*s)->id()});
+  (*s)->OnControlFrameSent(StreamControlFrame::kResetStream);
+  CHECK_FALSE(m.HasStreamsWithPendingControlFrames());
+  CHECK(m.StreamsWithPendingControlFrames().empty());
+}
+
 TEST_CASE("StreamManager frees a bidi stream only when both halves are done", "[streams]") {
   StreamManager m(Perspective::kClient, Local());
   REQUIRE(m.SetPeerTransportParameters(Peer()).ok());
