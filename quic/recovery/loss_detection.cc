@@ -129,22 +129,23 @@ absl::StatusOr<AckOutcome> LossDetection::OnAckReceived(PacketNumberSpace space,
 
   CheckSpuriousLosses(st, ack, now);
   const size_t prior_in_flight = bytes_in_flight();
-  // Typically an ACK covers a couple of new packets: one allocation instead of regrowth.
-  outcome.acked.reserve(static_cast<size_t>(
-      std::min<uint64_t>(largest - ack.ranges.back().smallest + 1, 16)));
+  acked_.clear();
+  lost_.clear();
+  triggers_.clear();
   // Ranges are descending; walk them backwards so the result is in ascending order.
   for (auto it = ack.ranges.rbegin(); it != ack.ranges.rend(); ++it) {
-    st.sent.RemoveRange(it->smallest, it->largest, &outcome.acked);
+    st.sent.RemoveRange(it->smallest, it->largest, &acked_);
   }
-  if (outcome.acked.empty()) {
+  if (acked_.empty()) {
     SetLossDetectionTimer(now);
     return outcome;
   }
+  outcome.acked = acked_;
 
   // §5.1: sample only if the largest acknowledged is newly acknowledged and something
   // ack-eliciting was.
-  const SentPacket& newest = outcome.acked.back();
-  bool any_ack_eliciting = std::any_of(outcome.acked.begin(), outcome.acked.end(),
+  const SentPacket& newest = acked_.back();
+  bool any_ack_eliciting = std::any_of(acked_.begin(), acked_.end(),
                                        [](const SentPacket& p) { return p.ack_eliciting; });
   if (newest.packet_number == largest && any_ack_eliciting) {
     // §5.3: Initial packets are not delayed by the peer, so its delay is ignored there.
@@ -154,11 +155,11 @@ absl::StatusOr<AckOutcome> LossDetection::OnAckReceived(PacketNumberSpace space,
     outcome.rtt_updated = true;
   }
 
-  uint64_t ce_delta = ProcessEcn(space, ack.ecn, outcome.acked, stale_ack);
-  std::vector<LossTrigger> triggers;
-  outcome.lost = DetectAndRemoveLostPackets(space, now, &triggers);
-  outcome.persistent_congestion = OnCongestionSignals(space, now, outcome.acked, outcome.lost,
-                                                      triggers, prior_in_flight, ce_delta);
+  uint64_t ce_delta = ProcessEcn(space, ack.ecn, acked_, stale_ack);
+  DetectAndRemoveLostPackets(space, now);
+  outcome.lost = lost_;
+  outcome.persistent_congestion = OnCongestionSignals(space, now, acked_, lost_, triggers_,
+                                                      prior_in_flight, ce_delta);
 
   // §6.2.1: the backoff is reset on an acknowledgment, except at a client not yet sure the
   // server validated its address (it must keep probing the server out of its limit).
@@ -170,7 +171,7 @@ absl::StatusOr<AckOutcome> LossDetection::OnAckReceived(PacketNumberSpace space,
 }
 
 uint64_t LossDetection::ProcessEcn(PacketNumberSpace space, const std::optional<AckEcnCounts>& counts,
-                                   const std::vector<SentPacket>& newly_acked, bool stale_ack) {
+                                   absl::Span<const SentPacket> newly_acked, bool stale_ack) {
   if (ecn_validation_failed_) return 0;
   uint64_t sent_ect0 = 0;
   uint64_t sent_ect1 = 0;
@@ -203,12 +204,12 @@ uint64_t LossDetection::ProcessEcn(PacketNumberSpace space, const std::optional<
   return ce_inc;
 }
 
-std::vector<SentPacket> LossDetection::DetectAndRemoveLostPackets(
-    PacketNumberSpace space, absl::Time now, std::vector<LossTrigger>* triggers) {
+void LossDetection::DetectAndRemoveLostPackets(PacketNumberSpace space, absl::Time now) {
   SpaceState& st = state(space);
-  std::vector<SentPacket> lost;
+  lost_.clear();
+  triggers_.clear();
   st.loss_time.reset();
-  if (!st.largest_acked.has_value()) return lost;
+  if (!st.largest_acked.has_value()) return;
   const uint64_t largest_acked = *st.largest_acked;
   // §6.1.2: max(kTimeThreshold * max(smoothed_rtt, latest_rtt), kGranularity).
   absl::Duration loss_delay =
@@ -216,24 +217,23 @@ std::vector<SentPacket> LossDetection::DetectAndRemoveLostPackets(
   loss_delay = std::max(loss_delay, config_.granularity);
   const absl::Time lost_send_time = now - loss_delay;
 
-  auto it = st.sent.begin();
-  while (it != st.sent.end() && it->first <= largest_acked) {
-    const SentPacket& p = it->second;
-    // §6.1.1 (the packet threshold assumes no sender-induced gaps in packet numbers).
-    bool by_count = largest_acked >= p.packet_number + config_.packet_threshold;
-    bool by_time = p.time_sent <= lost_send_time;
-    if (by_count || by_time) {
-      triggers->push_back(by_count ? LossTrigger::kPacketThreshold : LossTrigger::kTimeThreshold);
-      if (p.in_flight) RememberLost(st, p, now);
-      lost.push_back(p);
-      it = st.sent.Erase(it);
-      continue;
-    }
-    absl::Time when = p.time_sent + loss_delay;
-    if (!st.loss_time.has_value() || when < *st.loss_time) st.loss_time = when;
-    ++it;
-  }
-  return lost;
+  st.sent.RemoveIfUpTo(
+      largest_acked,
+      [&](const SentPacket& p) {
+        // §6.1.1 (the packet threshold assumes no sender-induced gaps in packet numbers).
+        bool by_count = largest_acked >= p.packet_number + config_.packet_threshold;
+        bool by_time = p.time_sent <= lost_send_time;
+        if (by_count || by_time) {
+          triggers_.push_back(by_count ? LossTrigger::kPacketThreshold
+                                       : LossTrigger::kTimeThreshold);
+          if (p.in_flight) RememberLost(st, p, now);
+          return true;
+        }
+        absl::Time when = p.time_sent + loss_delay;
+        if (!st.loss_time.has_value() || when < *st.loss_time) st.loss_time = when;
+        return false;
+      },
+      &lost_);
 }
 
 void LossDetection::RememberLost(SpaceState& st, const SentPacket& p, absl::Time now) {
@@ -287,9 +287,9 @@ void LossDetection::AdaptReorderingThresholds(uint64_t packet_number, absl::Time
 }
 
 bool LossDetection::OnCongestionSignals(PacketNumberSpace space, absl::Time now,
-                                        const std::vector<SentPacket>& acked,
-                                        const std::vector<SentPacket>& lost,
-                                        const std::vector<LossTrigger>& triggers,
+                                        absl::Span<const SentPacket> acked,
+                                        absl::Span<const SentPacket> lost,
+                                        absl::Span<const LossTrigger> triggers,
                                         size_t prior_in_flight, uint64_t ecn_ce_delta) {
   congestion::AckEvent ev;
   ev.acked.swap(acked_scratch_);
@@ -437,12 +437,12 @@ TimeoutOutcome LossDetection::OnLossDetectionTimeout(absl::Time now) {
     // Time-threshold loss (A.9).
     PacketNumberSpace space = loss->second;
     size_t prior_in_flight = bytes_in_flight();
-    std::vector<LossTrigger> triggers;
     out.kind = TimeoutOutcome::Kind::kLossDetected;
     out.space = space;
-    out.lost = DetectAndRemoveLostPackets(space, now, &triggers);
+    DetectAndRemoveLostPackets(space, now);
+    out.lost = lost_;
     out.persistent_congestion =
-        OnCongestionSignals(space, now, {}, out.lost, triggers, prior_in_flight, 0);
+        OnCongestionSignals(space, now, {}, lost_, triggers_, prior_in_flight, 0);
     SetLossDetectionTimer(now);
     UpdatePacer(now);
     NotifyObserver();

@@ -20,6 +20,7 @@
 #include "absl/container/btree_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "congestion/congestion_controller.h"
 #include "congestion/delivery_rate_sampler.h"
 #include "congestion/pacer.h"
@@ -60,11 +61,13 @@ struct RecoveryConfig {
   size_t pacer_burst_packets = congestion::Pacer::kDefaultBurstPackets;
 };
 
+// The lists view storage owned by the LossDetection that produced them (so that an ACK allocates
+// nothing): they stay valid until its next OnAckReceived or OnLossDetectionTimeout.
 struct AckOutcome {
   // Every newly acknowledged packet (in flight or not), ascending packet number.
-  std::vector<SentPacket> acked;
+  absl::Span<const SentPacket> acked;
   // Every packet newly declared lost, ascending packet number.
-  std::vector<SentPacket> lost;
+  absl::Span<const SentPacket> lost;
   bool rtt_updated = false;
   bool persistent_congestion = false;
 };
@@ -184,17 +187,17 @@ class LossDetection {
   SpaceState& state(PacketNumberSpace s) { return spaces_[Index(s)]; }
   const SpaceState& state(PacketNumberSpace s) const { return spaces_[Index(s)]; }
 
-  std::vector<SentPacket> DetectAndRemoveLostPackets(PacketNumberSpace space, absl::Time now,
-                                                     std::vector<LossTrigger>* triggers);
+  // Fills lost_ and triggers_ (cleared first).
+  void DetectAndRemoveLostPackets(PacketNumberSpace space, absl::Time now);
   // Feeds the controller and sampler with one event; returns whether persistent congestion was
   // established.
   bool OnCongestionSignals(PacketNumberSpace space, absl::Time now,
-                           const std::vector<SentPacket>& acked,
-                           const std::vector<SentPacket>& lost,
-                           const std::vector<LossTrigger>& triggers, size_t prior_in_flight,
+                           absl::Span<const SentPacket> acked,
+                           absl::Span<const SentPacket> lost,
+                           absl::Span<const LossTrigger> triggers, size_t prior_in_flight,
                            uint64_t ecn_ce_delta);
   uint64_t ProcessEcn(PacketNumberSpace space, const std::optional<AckEcnCounts>& counts,
-                      const std::vector<SentPacket>& newly_acked, bool stale_ack);
+                      absl::Span<const SentPacket> newly_acked, bool stale_ack);
 
   std::optional<std::pair<absl::Time, PacketNumberSpace>> EarliestLossTime() const;
   std::optional<std::pair<absl::Time, PacketNumberSpace>> PtoTimeAndSpace(absl::Time now) const;
@@ -248,6 +251,11 @@ class LossDetection {
   // Storage lent to each AckEvent's lists (kept between ACKs so that they do not allocate).
   std::vector<congestion::AckedPacket> acked_scratch_;
   std::vector<congestion::LostPacket> lost_scratch_;
+  // What the last ACK (or loss timeout) acknowledged and declared lost, with the trigger of each
+  // loss; AckOutcome views them.
+  std::vector<SentPacket> acked_;
+  std::vector<SentPacket> lost_;
+  std::vector<LossTrigger> triggers_;
 };
 
 }  // namespace kite::quic
