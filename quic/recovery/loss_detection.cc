@@ -211,10 +211,7 @@ void LossDetection::DetectAndRemoveLostPackets(PacketNumberSpace space, absl::Ti
   st.loss_time.reset();
   if (!st.largest_acked.has_value()) return;
   const uint64_t largest_acked = *st.largest_acked;
-  // §6.1.2: max(kTimeThreshold * max(smoothed_rtt, latest_rtt), kGranularity).
-  absl::Duration loss_delay =
-      std::max(rtt_.latest_rtt(), rtt_.smoothed_rtt()) * config_.time_threshold;
-  loss_delay = std::max(loss_delay, config_.granularity);
+  const absl::Duration loss_delay = CurrentLossDelay();
   const absl::Time lost_send_time = now - loss_delay;
 
   st.sent.RemoveIfUpTo(
@@ -234,6 +231,22 @@ void LossDetection::DetectAndRemoveLostPackets(PacketNumberSpace space, absl::Ti
         return false;
       },
       &lost_);
+}
+
+absl::Duration LossDetection::CurrentLossDelay() {
+  LossDelay& c = loss_delay_;
+  if (c.valid && c.latest_rtt == rtt_.latest_rtt() && c.smoothed_rtt == rtt_.smoothed_rtt() &&
+      c.time_threshold == config_.time_threshold && c.granularity == config_.granularity) {
+    return c.delay;
+  }
+  c.valid = true;
+  c.latest_rtt = rtt_.latest_rtt();
+  c.smoothed_rtt = rtt_.smoothed_rtt();
+  c.time_threshold = config_.time_threshold;
+  c.granularity = config_.granularity;
+  // §6.1.2: max(kTimeThreshold * max(smoothed_rtt, latest_rtt), kGranularity).
+  c.delay = std::max(std::max(c.latest_rtt, c.smoothed_rtt) * c.time_threshold, c.granularity);
+  return c.delay;
 }
 
 void LossDetection::RememberLost(SpaceState& st, const SentPacket& p, absl::Time now) {
@@ -550,10 +563,18 @@ void LossDetection::SetMaxDatagramSize(size_t max_datagram_size) {
 
 void LossDetection::UpdatePacer(absl::Time now) {
   std::optional<uint64_t> rate = controller_->PacingRateBytesPerSecond();
-  pacer_.SetRate(now, rate.has_value() ? *rate
-                                       : congestion::Pacer::WindowBasedRate(
-                                             controller_->CongestionWindow(),
-                                             rtt_.smoothed_rtt()));
+  if (!rate.has_value()) {
+    WindowRate& w = window_rate_;
+    const size_t cwnd = controller_->CongestionWindow();
+    if (!w.valid || w.congestion_window != cwnd || w.smoothed_rtt != rtt_.smoothed_rtt()) {
+      w.valid = true;
+      w.congestion_window = cwnd;
+      w.smoothed_rtt = rtt_.smoothed_rtt();
+      w.bytes_per_second = congestion::Pacer::WindowBasedRate(cwnd, w.smoothed_rtt);
+    }
+    rate = w.bytes_per_second;
+  }
+  pacer_.SetRate(now, *rate);
 }
 
 void LossDetection::NotifyObserver() {

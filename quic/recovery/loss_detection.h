@@ -218,6 +218,24 @@ class LossDetection {
     absl::Duration application;
   };
   const PtoPeriods& CurrentPtoPeriods() const;
+  // §6.1.2 loss delay, kept with its inputs (they change at most once per RTT sample, it is
+  // needed on every ACK).
+  struct LossDelay {
+    bool valid = false;
+    absl::Duration latest_rtt;
+    absl::Duration smoothed_rtt;
+    double time_threshold = 0;
+    absl::Duration granularity;
+    absl::Duration delay;
+  };
+  absl::Duration CurrentLossDelay();
+  // RFC 9002 §7.7 window-based pacing rate, kept with its inputs like the above.
+  struct WindowRate {
+    bool valid = false;
+    size_t congestion_window = 0;
+    absl::Duration smoothed_rtt;
+    uint64_t bytes_per_second = 0;
+  };
   void SetLossDetectionTimer(absl::Time now);
   std::vector<SentPacket> RemoveAllFromFlight(PacketNumberSpace space);
   void UpdatePacer(absl::Time now);
@@ -233,6 +251,8 @@ class LossDetection {
   std::optional<absl::Time> first_rtt_sample_time_;
   std::optional<absl::Time> timer_;
   mutable PtoPeriods pto_periods_;
+  LossDelay loss_delay_;
+  WindowRate window_rate_;
   uint32_t pto_count_ = 0;
   size_t pending_probes_ = 0;
   absl::Duration peer_max_ack_delay_ = absl::Milliseconds(25);  // RFC 9000 §18.2 default
