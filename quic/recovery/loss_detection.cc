@@ -253,30 +253,42 @@ void LossDetection::RememberLost(SpaceState& st, const SentPacket& p, absl::Time
   // Bounded both in count and in age: a packet acknowledged later than a few RTTs after being
   // declared lost says little about the loss signal. The oldest packet numbers go first.
   const absl::Duration horizon = 4 * std::max(rtt_.smoothed_rtt(), config_.granularity);
-  while (!st.recently_lost.empty() &&
-         (st.recently_lost.size() >= kMaxRememberedLostPackets ||
-          st.recently_lost.begin()->second + horizon < now)) {
-    st.recently_lost.erase(st.recently_lost.begin());
+  std::vector<LostRecord>& lost = st.recently_lost;
+  size_t expired = 0;
+  while (expired < lost.size() && (lost.size() - expired >= kMaxRememberedLostPackets ||
+                                   lost[expired].sent + horizon < now)) {
+    ++expired;
   }
-  st.recently_lost.emplace(p.packet_number, p.time_sent);
+  lost.erase(lost.begin(), lost.begin() + static_cast<std::ptrdiff_t>(expired));
+  auto at = lost.end();
+  if (!lost.empty() && lost.back().packet_number >= p.packet_number) {
+    at = std::lower_bound(lost.begin(), lost.end(), p.packet_number,
+                          [](const LostRecord& r, uint64_t pn) { return r.packet_number < pn; });
+    if (at != lost.end() && at->packet_number == p.packet_number) return;
+  }
+  lost.insert(at, LostRecord{p.packet_number, p.time_sent});
 }
 
 void LossDetection::CheckSpuriousLosses(SpaceState& st, const AckRanges& ack, absl::Time now) {
-  if (st.recently_lost.empty()) return;
-  const uint64_t lowest_lost = st.recently_lost.begin()->first;
-  const uint64_t highest_lost = st.recently_lost.rbegin()->first;
+  std::vector<LostRecord>& lost = st.recently_lost;
+  if (lost.empty()) return;
+  const uint64_t lowest_lost = lost.front().packet_number;
+  const uint64_t highest_lost = lost.back().packet_number;
   // Ranges are in descending order: stop once they fall below every remembered packet.
   for (const PacketRange& r : ack.ranges) {
     if (r.largest < lowest_lost) break;
     if (r.smallest > highest_lost) continue;
-    auto it = st.recently_lost.lower_bound(r.smallest);
-    while (it != st.recently_lost.end() && it->first <= r.largest) {
-      AdaptReorderingThresholds(it->first, it->second, ack.ranges.front().largest, now);
-      controller_->OnSpuriousLoss(it->first, it->second, now);
+    auto first = std::lower_bound(
+        lost.begin(), lost.end(), r.smallest,
+        [](const LostRecord& rec, uint64_t pn) { return rec.packet_number < pn; });
+    auto last = first;
+    for (; last != lost.end() && last->packet_number <= r.largest; ++last) {
+      AdaptReorderingThresholds(last->packet_number, last->sent, ack.ranges.front().largest, now);
+      controller_->OnSpuriousLoss(last->packet_number, last->sent, now);
       ++spurious_losses_;
-      it = st.recently_lost.erase(it);
     }
-    if (st.recently_lost.empty()) return;
+    lost.erase(first, last);
+    if (lost.empty()) return;
   }
 }
 

@@ -17,7 +17,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/btree_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
@@ -165,6 +164,10 @@ class LossDetection {
   const congestion::Pacer& pacer() const { return pacer_; }
 
  private:
+  struct LostRecord {
+    uint64_t packet_number;
+    absl::Time sent;
+  };
   struct SpaceState {
     SentPacketTracker sent;
     std::optional<uint64_t> largest_acked;
@@ -174,8 +177,9 @@ class LossDetection {
     bool discarded = false;
     // In-flight packets declared lost, kept a while so a late ACK can reveal a spurious loss
     // (RFC 9002 §6.1.2 notes losses may be spurious; RFC 9438 §4.9 undoes their reduction).
-    // Packet number -> send time, ordered so an ACK range finds its members in O(log n).
-    absl::btree_map<uint64_t, absl::Time> recently_lost;
+    // Ascending packet numbers, so an ACK range finds its members by binary search. Losses are
+    // declared in ascending order, so remembering one is normally an append.
+    std::vector<LostRecord> recently_lost;
   };
   void RememberLost(SpaceState& st, const SentPacket& p, absl::Time now);
   void CheckSpuriousLosses(SpaceState& st, const AckRanges& ack, absl::Time now);

@@ -28,9 +28,13 @@ bool ToTicks(absl::Duration d, int64_t* ticks) {
 
 // 0 <= ticks.
 absl::Duration FromTicks(int64_t ticks) {
+  // The fractions of a nanosecond, built once (absl::Duration division is not constexpr).
+  static const absl::Duration kQuarters[kTicksPerNanosecond] = {
+      absl::ZeroDuration(), absl::Nanoseconds(1) / 4, absl::Nanoseconds(2) / 4,
+      absl::Nanoseconds(3) / 4};
   absl::Duration d = absl::Nanoseconds(ticks / kTicksPerNanosecond);
   const int64_t quarters = ticks % kTicksPerNanosecond;
-  if (quarters != 0) d += absl::Nanoseconds(quarters) / kTicksPerNanosecond;
+  if (quarters != 0) d += kQuarters[quarters];
   return d;
 }
 
