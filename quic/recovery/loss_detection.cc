@@ -420,25 +420,39 @@ std::optional<std::pair<absl::Time, PacketNumberSpace>> LossDetection::PtoTimeAn
         has_handshake_keys_ ? PacketNumberSpace::kHandshake : PacketNumberSpace::kInitial;
     return std::make_pair(now + duration, space);
   }
-  std::optional<std::pair<absl::Time, PacketNumberSpace>> best;
+  bool found = false;
+  absl::Time best_time;
+  PacketNumberSpace best_space = PacketNumberSpace::kInitial;
   for (PacketNumberSpace s : kSpaces) {
     const SpaceState& st = state(s);
     if (!HasAckElicitingInFlight(s) || !st.time_of_last_ack_eliciting.has_value()) continue;
-    absl::Duration d = duration;
+    const absl::Duration* d = &duration;
     if (s == PacketNumberSpace::kApplication) {
       if (!handshake_confirmed_) break;
-      d = periods.application;
+      d = &periods.application;
     }
-    absl::Time t = *st.time_of_last_ack_eliciting + d;
-    if (!best.has_value() || t < best->first) best = std::make_pair(t, s);
+    absl::Time t = *st.time_of_last_ack_eliciting + *d;
+    if (!found || t < best_time) {
+      found = true;
+      best_time = t;
+      best_space = s;
+    }
   }
-  return best;
+  if (!found) return std::nullopt;
+  return std::make_pair(best_time, best_space);
 }
 
 void LossDetection::SetLossDetectionTimer(absl::Time now) {
   timer_inputs_changed_ = false;
-  if (auto loss = EarliestLossTime()) {
-    timer_ = loss->first;
+  // EarliestLossTime() without building its result: this runs for every packet sent.
+  const absl::Time* loss_time = nullptr;
+  for (const SpaceState& st : spaces_) {
+    if (st.loss_time.has_value() && (loss_time == nullptr || *st.loss_time < *loss_time)) {
+      loss_time = &*st.loss_time;
+    }
+  }
+  if (loss_time != nullptr) {
+    timer_ = *loss_time;
     return;
   }
   // A.8: a server at its anti-amplification limit could not send a probe anyway.
