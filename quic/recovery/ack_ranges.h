@@ -7,8 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <vector>
-
+#include "absl/container/inlined_vector.h"
 #include "absl/time/time.h"
 
 namespace kite::quic {
@@ -48,9 +47,14 @@ struct AckEcnCounts {
   }
 };
 
+// Ranges of one ACK. An ACK is built or received for nearly every packet and usually holds a few
+// ranges, so they are stored inline up to that many.
+inline constexpr size_t kInlineAckRanges = 4;
+using PacketRangeList = absl::InlinedVector<PacketRange, kInlineAckRanges>;
+
 struct AckRanges {
   // Descending: ranges[0] holds the largest acknowledged; ranges are disjoint and not adjacent.
-  std::vector<PacketRange> ranges;
+  PacketRangeList ranges;
   // Time between receipt of the largest acknowledged and sending the ACK (RFC 9000 §13.2.5),
   // unscaled; the codec applies the ack_delay_exponent.
   absl::Duration ack_delay = absl::ZeroDuration();

@@ -97,8 +97,8 @@ bool AckTracker::HasNewAckToSend() const {
 }
 
 AckRanges AckTracker::BuildAck(absl::Time now) const {
+  // No reserve: the common ACK fits the inline storage of AckRanges.
   AckRanges ack;
-  ack.ranges.reserve(std::min(received_.size(), policy_.max_ack_ranges));
   for (auto it = received_.rbegin(); it != received_.rend(); ++it) {
     if (ack.ranges.size() >= policy_.max_ack_ranges) break;
     if (it->largest < report_floor_) break;  // ascending order: all older ranges are below too

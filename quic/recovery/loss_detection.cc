@@ -129,22 +129,23 @@ absl::StatusOr<AckOutcome> LossDetection::OnAckReceived(PacketNumberSpace space,
 
   CheckSpuriousLosses(st, ack, now);
   const size_t prior_in_flight = bytes_in_flight();
-  // Typically an ACK covers a couple of new packets: one allocation instead of regrowth.
-  outcome.acked.reserve(static_cast<size_t>(
-      std::min<uint64_t>(largest - ack.ranges.back().smallest + 1, 16)));
+  acked_.clear();
+  lost_.clear();
+  triggers_.clear();
   // Ranges are descending; walk them backwards so the result is in ascending order.
   for (auto it = ack.ranges.rbegin(); it != ack.ranges.rend(); ++it) {
-    st.sent.RemoveRange(it->smallest, it->largest, &outcome.acked);
+    st.sent.RemoveRange(it->smallest, it->largest, &acked_);
   }
-  if (outcome.acked.empty()) {
+  if (acked_.empty()) {
     SetLossDetectionTimer(now);
     return outcome;
   }
+  outcome.acked = acked_;
 
   // §5.1: sample only if the largest acknowledged is newly acknowledged and something
   // ack-eliciting was.
-  const SentPacket& newest = outcome.acked.back();
-  bool any_ack_eliciting = std::any_of(outcome.acked.begin(), outcome.acked.end(),
+  const SentPacket& newest = acked_.back();
+  bool any_ack_eliciting = std::any_of(acked_.begin(), acked_.end(),
                                        [](const SentPacket& p) { return p.ack_eliciting; });
   if (newest.packet_number == largest && any_ack_eliciting) {
     // §5.3: Initial packets are not delayed by the peer, so its delay is ignored there.
@@ -154,11 +155,11 @@ absl::StatusOr<AckOutcome> LossDetection::OnAckReceived(PacketNumberSpace space,
     outcome.rtt_updated = true;
   }
 
-  uint64_t ce_delta = ProcessEcn(space, ack.ecn, outcome.acked, stale_ack);
-  std::vector<LossTrigger> triggers;
-  outcome.lost = DetectAndRemoveLostPackets(space, now, &triggers);
-  outcome.persistent_congestion = OnCongestionSignals(space, now, outcome.acked, outcome.lost,
-                                                      triggers, prior_in_flight, ce_delta);
+  uint64_t ce_delta = ProcessEcn(space, ack.ecn, acked_, stale_ack);
+  DetectAndRemoveLostPackets(space, now);
+  outcome.lost = lost_;
+  outcome.persistent_congestion = OnCongestionSignals(space, now, acked_, lost_, triggers_,
+                                                      prior_in_flight, ce_delta);
 
   // §6.2.1: the backoff is reset on an acknowledgment, except at a client not yet sure the
   // server validated its address (it must keep probing the server out of its limit).
@@ -170,7 +171,7 @@ absl::StatusOr<AckOutcome> LossDetection::OnAckReceived(PacketNumberSpace space,
 }
 
 uint64_t LossDetection::ProcessEcn(PacketNumberSpace space, const std::optional<AckEcnCounts>& counts,
-                                   const std::vector<SentPacket>& newly_acked, bool stale_ack) {
+                                   absl::Span<const SentPacket> newly_acked, bool stale_ack) {
   if (ecn_validation_failed_) return 0;
   uint64_t sent_ect0 = 0;
   uint64_t sent_ect1 = 0;
@@ -203,67 +204,91 @@ uint64_t LossDetection::ProcessEcn(PacketNumberSpace space, const std::optional<
   return ce_inc;
 }
 
-std::vector<SentPacket> LossDetection::DetectAndRemoveLostPackets(
-    PacketNumberSpace space, absl::Time now, std::vector<LossTrigger>* triggers) {
+void LossDetection::DetectAndRemoveLostPackets(PacketNumberSpace space, absl::Time now) {
   SpaceState& st = state(space);
-  std::vector<SentPacket> lost;
+  lost_.clear();
+  triggers_.clear();
   st.loss_time.reset();
-  if (!st.largest_acked.has_value()) return lost;
+  if (!st.largest_acked.has_value()) return;
   const uint64_t largest_acked = *st.largest_acked;
-  // §6.1.2: max(kTimeThreshold * max(smoothed_rtt, latest_rtt), kGranularity).
-  absl::Duration loss_delay =
-      std::max(rtt_.latest_rtt(), rtt_.smoothed_rtt()) * config_.time_threshold;
-  loss_delay = std::max(loss_delay, config_.granularity);
+  const absl::Duration loss_delay = CurrentLossDelay();
   const absl::Time lost_send_time = now - loss_delay;
 
-  auto it = st.sent.begin();
-  while (it != st.sent.end() && it->first <= largest_acked) {
-    const SentPacket& p = it->second;
-    // §6.1.1 (the packet threshold assumes no sender-induced gaps in packet numbers).
-    bool by_count = largest_acked >= p.packet_number + config_.packet_threshold;
-    bool by_time = p.time_sent <= lost_send_time;
-    if (by_count || by_time) {
-      triggers->push_back(by_count ? LossTrigger::kPacketThreshold : LossTrigger::kTimeThreshold);
-      if (p.in_flight) RememberLost(st, p, now);
-      lost.push_back(p);
-      it = st.sent.Erase(it);
-      continue;
-    }
-    absl::Time when = p.time_sent + loss_delay;
-    if (!st.loss_time.has_value() || when < *st.loss_time) st.loss_time = when;
-    ++it;
+  st.sent.RemoveIfUpTo(
+      largest_acked,
+      [&](const SentPacket& p) {
+        // §6.1.1 (the packet threshold assumes no sender-induced gaps in packet numbers).
+        bool by_count = largest_acked >= p.packet_number + config_.packet_threshold;
+        bool by_time = p.time_sent <= lost_send_time;
+        if (by_count || by_time) {
+          triggers_.push_back(by_count ? LossTrigger::kPacketThreshold
+                                       : LossTrigger::kTimeThreshold);
+          if (p.in_flight) RememberLost(st, p, now);
+          return true;
+        }
+        absl::Time when = p.time_sent + loss_delay;
+        if (!st.loss_time.has_value() || when < *st.loss_time) st.loss_time = when;
+        return false;
+      },
+      &lost_);
+}
+
+absl::Duration LossDetection::CurrentLossDelay() {
+  LossDelay& c = loss_delay_;
+  if (c.valid && c.latest_rtt == rtt_.latest_rtt() && c.smoothed_rtt == rtt_.smoothed_rtt() &&
+      c.time_threshold == config_.time_threshold && c.granularity == config_.granularity) {
+    return c.delay;
   }
-  return lost;
+  c.valid = true;
+  c.latest_rtt = rtt_.latest_rtt();
+  c.smoothed_rtt = rtt_.smoothed_rtt();
+  c.time_threshold = config_.time_threshold;
+  c.granularity = config_.granularity;
+  // §6.1.2: max(kTimeThreshold * max(smoothed_rtt, latest_rtt), kGranularity).
+  c.delay = std::max(std::max(c.latest_rtt, c.smoothed_rtt) * c.time_threshold, c.granularity);
+  return c.delay;
 }
 
 void LossDetection::RememberLost(SpaceState& st, const SentPacket& p, absl::Time now) {
   // Bounded both in count and in age: a packet acknowledged later than a few RTTs after being
   // declared lost says little about the loss signal. The oldest packet numbers go first.
   const absl::Duration horizon = 4 * std::max(rtt_.smoothed_rtt(), config_.granularity);
-  while (!st.recently_lost.empty() &&
-         (st.recently_lost.size() >= kMaxRememberedLostPackets ||
-          st.recently_lost.begin()->second + horizon < now)) {
-    st.recently_lost.erase(st.recently_lost.begin());
+  std::vector<LostRecord>& lost = st.recently_lost;
+  size_t expired = 0;
+  while (expired < lost.size() && (lost.size() - expired >= kMaxRememberedLostPackets ||
+                                   lost[expired].sent + horizon < now)) {
+    ++expired;
   }
-  st.recently_lost.emplace(p.packet_number, p.time_sent);
+  lost.erase(lost.begin(), lost.begin() + static_cast<std::ptrdiff_t>(expired));
+  auto at = lost.end();
+  if (!lost.empty() && lost.back().packet_number >= p.packet_number) {
+    at = std::lower_bound(lost.begin(), lost.end(), p.packet_number,
+                          [](const LostRecord& r, uint64_t pn) { return r.packet_number < pn; });
+    if (at != lost.end() && at->packet_number == p.packet_number) return;
+  }
+  lost.insert(at, LostRecord{p.packet_number, p.time_sent});
 }
 
 void LossDetection::CheckSpuriousLosses(SpaceState& st, const AckRanges& ack, absl::Time now) {
-  if (st.recently_lost.empty()) return;
-  const uint64_t lowest_lost = st.recently_lost.begin()->first;
-  const uint64_t highest_lost = st.recently_lost.rbegin()->first;
+  std::vector<LostRecord>& lost = st.recently_lost;
+  if (lost.empty()) return;
+  const uint64_t lowest_lost = lost.front().packet_number;
+  const uint64_t highest_lost = lost.back().packet_number;
   // Ranges are in descending order: stop once they fall below every remembered packet.
   for (const PacketRange& r : ack.ranges) {
     if (r.largest < lowest_lost) break;
     if (r.smallest > highest_lost) continue;
-    auto it = st.recently_lost.lower_bound(r.smallest);
-    while (it != st.recently_lost.end() && it->first <= r.largest) {
-      AdaptReorderingThresholds(it->first, it->second, ack.ranges.front().largest, now);
-      controller_->OnSpuriousLoss(it->first, it->second, now);
+    auto first = std::lower_bound(
+        lost.begin(), lost.end(), r.smallest,
+        [](const LostRecord& rec, uint64_t pn) { return rec.packet_number < pn; });
+    auto last = first;
+    for (; last != lost.end() && last->packet_number <= r.largest; ++last) {
+      AdaptReorderingThresholds(last->packet_number, last->sent, ack.ranges.front().largest, now);
+      controller_->OnSpuriousLoss(last->packet_number, last->sent, now);
       ++spurious_losses_;
-      it = st.recently_lost.erase(it);
     }
-    if (st.recently_lost.empty()) return;
+    lost.erase(first, last);
+    if (lost.empty()) return;
   }
 }
 
@@ -287,9 +312,9 @@ void LossDetection::AdaptReorderingThresholds(uint64_t packet_number, absl::Time
 }
 
 bool LossDetection::OnCongestionSignals(PacketNumberSpace space, absl::Time now,
-                                        const std::vector<SentPacket>& acked,
-                                        const std::vector<SentPacket>& lost,
-                                        const std::vector<LossTrigger>& triggers,
+                                        absl::Span<const SentPacket> acked,
+                                        absl::Span<const SentPacket> lost,
+                                        absl::Span<const LossTrigger> triggers,
                                         size_t prior_in_flight, uint64_t ecn_ce_delta) {
   congestion::AckEvent ev;
   ev.acked.swap(acked_scratch_);
@@ -395,25 +420,39 @@ std::optional<std::pair<absl::Time, PacketNumberSpace>> LossDetection::PtoTimeAn
         has_handshake_keys_ ? PacketNumberSpace::kHandshake : PacketNumberSpace::kInitial;
     return std::make_pair(now + duration, space);
   }
-  std::optional<std::pair<absl::Time, PacketNumberSpace>> best;
+  bool found = false;
+  absl::Time best_time;
+  PacketNumberSpace best_space = PacketNumberSpace::kInitial;
   for (PacketNumberSpace s : kSpaces) {
     const SpaceState& st = state(s);
     if (!HasAckElicitingInFlight(s) || !st.time_of_last_ack_eliciting.has_value()) continue;
-    absl::Duration d = duration;
+    const absl::Duration* d = &duration;
     if (s == PacketNumberSpace::kApplication) {
       if (!handshake_confirmed_) break;
-      d = periods.application;
+      d = &periods.application;
     }
-    absl::Time t = *st.time_of_last_ack_eliciting + d;
-    if (!best.has_value() || t < best->first) best = std::make_pair(t, s);
+    absl::Time t = *st.time_of_last_ack_eliciting + *d;
+    if (!found || t < best_time) {
+      found = true;
+      best_time = t;
+      best_space = s;
+    }
   }
-  return best;
+  if (!found) return std::nullopt;
+  return std::make_pair(best_time, best_space);
 }
 
 void LossDetection::SetLossDetectionTimer(absl::Time now) {
   timer_inputs_changed_ = false;
-  if (auto loss = EarliestLossTime()) {
-    timer_ = loss->first;
+  // EarliestLossTime() without building its result: this runs for every packet sent.
+  const absl::Time* loss_time = nullptr;
+  for (const SpaceState& st : spaces_) {
+    if (st.loss_time.has_value() && (loss_time == nullptr || *st.loss_time < *loss_time)) {
+      loss_time = &*st.loss_time;
+    }
+  }
+  if (loss_time != nullptr) {
+    timer_ = *loss_time;
     return;
   }
   // A.8: a server at its anti-amplification limit could not send a probe anyway.
@@ -437,12 +476,12 @@ TimeoutOutcome LossDetection::OnLossDetectionTimeout(absl::Time now) {
     // Time-threshold loss (A.9).
     PacketNumberSpace space = loss->second;
     size_t prior_in_flight = bytes_in_flight();
-    std::vector<LossTrigger> triggers;
     out.kind = TimeoutOutcome::Kind::kLossDetected;
     out.space = space;
-    out.lost = DetectAndRemoveLostPackets(space, now, &triggers);
+    DetectAndRemoveLostPackets(space, now);
+    out.lost = lost_;
     out.persistent_congestion =
-        OnCongestionSignals(space, now, {}, out.lost, triggers, prior_in_flight, 0);
+        OnCongestionSignals(space, now, {}, lost_, triggers_, prior_in_flight, 0);
     SetLossDetectionTimer(now);
     UpdatePacer(now);
     NotifyObserver();
@@ -550,10 +589,18 @@ void LossDetection::SetMaxDatagramSize(size_t max_datagram_size) {
 
 void LossDetection::UpdatePacer(absl::Time now) {
   std::optional<uint64_t> rate = controller_->PacingRateBytesPerSecond();
-  pacer_.SetRate(now, rate.has_value() ? *rate
-                                       : congestion::Pacer::WindowBasedRate(
-                                             controller_->CongestionWindow(),
-                                             rtt_.smoothed_rtt()));
+  if (!rate.has_value()) {
+    WindowRate& w = window_rate_;
+    const size_t cwnd = controller_->CongestionWindow();
+    if (!w.valid || w.congestion_window != cwnd || w.smoothed_rtt != rtt_.smoothed_rtt()) {
+      w.valid = true;
+      w.congestion_window = cwnd;
+      w.smoothed_rtt = rtt_.smoothed_rtt();
+      w.bytes_per_second = congestion::Pacer::WindowBasedRate(cwnd, w.smoothed_rtt);
+    }
+    rate = w.bytes_per_second;
+  }
+  pacer_.SetRate(now, *rate);
 }
 
 void LossDetection::NotifyObserver() {

@@ -17,9 +17,9 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/btree_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "congestion/congestion_controller.h"
 #include "congestion/delivery_rate_sampler.h"
 #include "congestion/pacer.h"
@@ -60,11 +60,13 @@ struct RecoveryConfig {
   size_t pacer_burst_packets = congestion::Pacer::kDefaultBurstPackets;
 };
 
+// The lists view storage owned by the LossDetection that produced them (so that an ACK allocates
+// nothing): they stay valid until its next OnAckReceived or OnLossDetectionTimeout.
 struct AckOutcome {
   // Every newly acknowledged packet (in flight or not), ascending packet number.
-  std::vector<SentPacket> acked;
+  absl::Span<const SentPacket> acked;
   // Every packet newly declared lost, ascending packet number.
-  std::vector<SentPacket> lost;
+  absl::Span<const SentPacket> lost;
   bool rtt_updated = false;
   bool persistent_congestion = false;
 };
@@ -162,6 +164,10 @@ class LossDetection {
   const congestion::Pacer& pacer() const { return pacer_; }
 
  private:
+  struct LostRecord {
+    uint64_t packet_number;
+    absl::Time sent;
+  };
   struct SpaceState {
     SentPacketTracker sent;
     std::optional<uint64_t> largest_acked;
@@ -171,8 +177,9 @@ class LossDetection {
     bool discarded = false;
     // In-flight packets declared lost, kept a while so a late ACK can reveal a spurious loss
     // (RFC 9002 §6.1.2 notes losses may be spurious; RFC 9438 §4.9 undoes their reduction).
-    // Packet number -> send time, ordered so an ACK range finds its members in O(log n).
-    absl::btree_map<uint64_t, absl::Time> recently_lost;
+    // Ascending packet numbers, so an ACK range finds its members by binary search. Losses are
+    // declared in ascending order, so remembering one is normally an append.
+    std::vector<LostRecord> recently_lost;
   };
   void RememberLost(SpaceState& st, const SentPacket& p, absl::Time now);
   void CheckSpuriousLosses(SpaceState& st, const AckRanges& ack, absl::Time now);
@@ -184,17 +191,17 @@ class LossDetection {
   SpaceState& state(PacketNumberSpace s) { return spaces_[Index(s)]; }
   const SpaceState& state(PacketNumberSpace s) const { return spaces_[Index(s)]; }
 
-  std::vector<SentPacket> DetectAndRemoveLostPackets(PacketNumberSpace space, absl::Time now,
-                                                     std::vector<LossTrigger>* triggers);
+  // Fills lost_ and triggers_ (cleared first).
+  void DetectAndRemoveLostPackets(PacketNumberSpace space, absl::Time now);
   // Feeds the controller and sampler with one event; returns whether persistent congestion was
   // established.
   bool OnCongestionSignals(PacketNumberSpace space, absl::Time now,
-                           const std::vector<SentPacket>& acked,
-                           const std::vector<SentPacket>& lost,
-                           const std::vector<LossTrigger>& triggers, size_t prior_in_flight,
+                           absl::Span<const SentPacket> acked,
+                           absl::Span<const SentPacket> lost,
+                           absl::Span<const LossTrigger> triggers, size_t prior_in_flight,
                            uint64_t ecn_ce_delta);
   uint64_t ProcessEcn(PacketNumberSpace space, const std::optional<AckEcnCounts>& counts,
-                      const std::vector<SentPacket>& newly_acked, bool stale_ack);
+                      absl::Span<const SentPacket> newly_acked, bool stale_ack);
 
   std::optional<std::pair<absl::Time, PacketNumberSpace>> EarliestLossTime() const;
   std::optional<std::pair<absl::Time, PacketNumberSpace>> PtoTimeAndSpace(absl::Time now) const;
@@ -215,6 +222,24 @@ class LossDetection {
     absl::Duration application;
   };
   const PtoPeriods& CurrentPtoPeriods() const;
+  // §6.1.2 loss delay, kept with its inputs (they change at most once per RTT sample, it is
+  // needed on every ACK).
+  struct LossDelay {
+    bool valid = false;
+    absl::Duration latest_rtt;
+    absl::Duration smoothed_rtt;
+    double time_threshold = 0;
+    absl::Duration granularity;
+    absl::Duration delay;
+  };
+  absl::Duration CurrentLossDelay();
+  // RFC 9002 §7.7 window-based pacing rate, kept with its inputs like the above.
+  struct WindowRate {
+    bool valid = false;
+    size_t congestion_window = 0;
+    absl::Duration smoothed_rtt;
+    uint64_t bytes_per_second = 0;
+  };
   void SetLossDetectionTimer(absl::Time now);
   std::vector<SentPacket> RemoveAllFromFlight(PacketNumberSpace space);
   void UpdatePacer(absl::Time now);
@@ -230,6 +255,8 @@ class LossDetection {
   std::optional<absl::Time> first_rtt_sample_time_;
   std::optional<absl::Time> timer_;
   mutable PtoPeriods pto_periods_;
+  LossDelay loss_delay_;
+  WindowRate window_rate_;
   uint32_t pto_count_ = 0;
   size_t pending_probes_ = 0;
   absl::Duration peer_max_ack_delay_ = absl::Milliseconds(25);  // RFC 9000 §18.2 default
@@ -248,6 +275,11 @@ class LossDetection {
   // Storage lent to each AckEvent's lists (kept between ACKs so that they do not allocate).
   std::vector<congestion::AckedPacket> acked_scratch_;
   std::vector<congestion::LostPacket> lost_scratch_;
+  // What the last ACK (or loss timeout) acknowledged and declared lost, with the trigger of each
+  // loss; AckOutcome views them.
+  std::vector<SentPacket> acked_;
+  std::vector<SentPacket> lost_;
+  std::vector<LossTrigger> triggers_;
 };
 
 }  // namespace kite::quic

@@ -2,7 +2,7 @@
 
 namespace kite::quic {
 
-bool EstablishesPersistentCongestion(const std::vector<SentPacket>& lost, absl::Duration duration,
+bool EstablishesPersistentCongestion(absl::Span<const SentPacket> lost, absl::Duration duration,
                                      std::optional<absl::Time> first_rtt_sample_time) {
   // §7.6.2: the period starts only once there is an RTT sample.
   if (!first_rtt_sample_time.has_value()) return false;

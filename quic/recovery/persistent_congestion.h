@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "quic/recovery/sent_packet.h"
 
 namespace kite::quic {
@@ -19,7 +20,7 @@ inline constexpr int kPersistentCongestionThreshold = 3;
 // between them also in `lost` (so none of the packets sent in between was acknowledged,
 // §7.6.2). Contiguity is judged by packet number, so a sender that skips packet numbers only
 // ever under-detects. Only the acknowledged space is considered, which §7.6.2 permits.
-bool EstablishesPersistentCongestion(const std::vector<SentPacket>& lost, absl::Duration duration,
+bool EstablishesPersistentCongestion(absl::Span<const SentPacket> lost, absl::Duration duration,
                                      std::optional<absl::Time> first_rtt_sample_time);
 
 }  // namespace kite::quic

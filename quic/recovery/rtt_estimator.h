@@ -3,6 +3,8 @@
 #ifndef KITE_QUIC_RECOVERY_RTT_ESTIMATOR_H_
 #define KITE_QUIC_RECOVERY_RTT_ESTIMATOR_H_
 
+#include <cstdint>
+
 #include "absl/time/time.h"
 
 namespace kite::quic {
@@ -48,7 +50,20 @@ class RttEstimator {
   // far more often than samples arrive).
   absl::Duration pto_base_;
 
+  // The estimator's arithmetic runs on integers: the same values in absl::Duration's own unit, a
+  // quarter nanosecond, where absl's exact multiplication and truncating division of
+  // non-negative durations are plain int64 arithmetic (absl's out-of-line operators cost far
+  // more). Valid while every value stays within kMaxTicks; beyond, absl arithmetic is used.
+  bool ticks_valid_ = false;
+  int64_t smoothed_ticks_ = 0;
+  int64_t rttvar_ticks_ = 0;
+  int64_t min_ticks_ = 0;
+
   void UpdatePtoBase();
+  // Recomputes the tick mirrors from the absl::Duration state.
+  void SyncTicks();
+  // Sets the absl::Duration state from the tick mirrors.
+  void SyncDurations();
 };
 
 }  // namespace kite::quic

@@ -12,8 +12,8 @@ using tls::PacketNumberSpace;
 
 const absl::Time kT0 = absl::FromUnixSeconds(1000);
 
-std::vector<PacketRange> R(std::initializer_list<std::pair<uint64_t, uint64_t>> ranges) {
-  std::vector<PacketRange> out;
+PacketRangeList R(std::initializer_list<std::pair<uint64_t, uint64_t>> ranges) {
+  PacketRangeList out;
   for (auto [s, l] : ranges) out.push_back(PacketRange{s, l});
   return out;
 }

@@ -1,5 +1,8 @@
 #include "quic/recovery/rtt_estimator.h"
 
+#include <algorithm>
+#include <random>
+
 #include <catch2/catch.hpp>
 
 namespace kite::quic {
@@ -81,6 +84,66 @@ TEST_CASE("rtt estimator PTO respects the granularity floor", "[recovery][rtt]")
   rtt.OnSample(Milliseconds(-5), absl::ZeroDuration(), true, absl::ZeroDuration());
   CHECK(rtt.latest_rtt() == absl::ZeroDuration());
   CHECK(rtt.min_rtt() == absl::ZeroDuration());
+}
+
+// The RFC 9002 §5.3 update written directly in absl::Duration arithmetic, for comparison with
+// the estimator's integer implementation.
+struct ReferenceRtt {
+  bool has_sample = false;
+  absl::Duration min = absl::ZeroDuration();
+  absl::Duration smoothed = kDefaultInitialRtt;
+  absl::Duration rttvar = kDefaultInitialRtt / 2;
+
+  void OnSample(absl::Duration latest, absl::Duration ack_delay, bool confirmed,
+                absl::Duration max_ack_delay) {
+    latest = std::max(latest, absl::ZeroDuration());
+    ack_delay = std::max(ack_delay, absl::ZeroDuration());
+    if (!has_sample) {
+      has_sample = true;
+      min = latest;
+      smoothed = latest;
+      rttvar = latest / 2;
+      return;
+    }
+    min = std::min(min, latest);
+    if (confirmed) ack_delay = std::min(ack_delay, max_ack_delay);
+    absl::Duration adjusted = latest;
+    if (latest >= min + ack_delay) adjusted = latest - ack_delay;
+    rttvar = rttvar * 3 / 4 + absl::AbsDuration(smoothed - adjusted) / 4;
+    smoothed = smoothed * 7 / 8 + adjusted / 8;
+  }
+};
+
+TEST_CASE("rtt estimator matches absl::Duration arithmetic to the quarter nanosecond",
+          "[recovery][rtt]") {
+  std::mt19937_64 rng(11);
+  for (int run = 0; run < 50; ++run) {
+    RttEstimator rtt;
+    ReferenceRtt ref;
+    for (int i = 0; i < 400; ++i) {
+      // Mostly whole nanoseconds; sometimes a fraction of one, a negative value or one beyond
+      // the integer path's range.
+      absl::Duration latest = absl::Nanoseconds(static_cast<int64_t>(rng() % 400000000));
+      if (rng() % 16 == 0) latest += absl::Nanoseconds(1) / 4 * static_cast<int64_t>(rng() % 4);
+      if (rng() % 64 == 0) latest = -latest;
+      if (rng() % 200 == 0) latest = absl::Hours(24 * 20);
+      absl::Duration delay = absl::Microseconds(static_cast<int64_t>(rng() % 50000));
+      absl::Duration max_delay = absl::Milliseconds(static_cast<int64_t>(rng() % 40));
+      bool confirmed = rng() % 2 == 0;
+      rtt.OnSample(latest, delay, confirmed, max_delay);
+      ref.OnSample(latest, delay, confirmed, max_delay);
+      REQUIRE(rtt.smoothed_rtt() == ref.smoothed);
+      REQUIRE(rtt.rttvar() == ref.rttvar);
+      REQUIRE(rtt.min_rtt() == ref.min);
+      REQUIRE(rtt.PtoDuration(false, absl::ZeroDuration()) ==
+              std::max(ref.smoothed + std::max(ref.rttvar * 4, kTimerGranularity),
+                       kTimerGranularity));
+      if (rng() % 100 == 0) {
+        rtt.ResetMinRttToLatest();
+        ref.min = std::max(latest, absl::ZeroDuration());
+      }
+    }
+  }
 }
 
 }  // namespace
