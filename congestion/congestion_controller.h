@@ -20,6 +20,10 @@ struct ControllerParams {
   size_t max_datagram_size = 1200;
   size_t initial_window_packets = 10;  // RFC 9002 §7.2
   size_t minimum_window_packets = 2;   // RFC 9002 §7.2 kMinimumWindow
+  // Seeds a controller's randomized choices (BBR's bandwidth-probe wait, BBRv1's starting gain
+  // phase). A connection draws it from its injected randomness, so flows sharing a bottleneck do
+  // not probe in lockstep and a seeded simulation still replays exactly.
+  uint64_t random_seed = 0x6b697465;  // "kite"
 };
 
 // RFC 9002 §7.2: ten datagrams, limited to max(14720, 2 * max_datagram_size) bytes.

@@ -77,7 +77,8 @@ class Bbr : public CongestionController {
     uint64_t random_seed = 0x6b697465;  // "kite"
   };
 
-  explicit Bbr(const ControllerParams& params) : Bbr(params, Options()) {}
+  // Seeded from params.random_seed.
+  explicit Bbr(const ControllerParams& params) : Bbr(params, Options{params.random_seed}) {}
   Bbr(const ControllerParams& params, Options options);
 
   void OnPacketSent(absl::Time sent_time, uint64_t packet_number, size_t bytes,

@@ -45,7 +45,8 @@ class Bbr1 : public CongestionController {
     uint64_t random_seed = 0x6b697465;
   };
 
-  explicit Bbr1(const ControllerParams& params) : Bbr1(params, Options()) {}
+  // Seeded from params.random_seed.
+  explicit Bbr1(const ControllerParams& params) : Bbr1(params, Options{params.random_seed}) {}
   Bbr1(const ControllerParams& params, Options options);
 
   void OnPacketSent(absl::Time sent_time, uint64_t packet_number, size_t bytes,

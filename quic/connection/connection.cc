@@ -103,6 +103,12 @@ Connection::Connection(const ConnectionConfig& config, Perspective perspective,
   }
   congestion::ControllerParams cc_params;
   cc_params.max_datagram_size = config_.max_datagram_size;
+  // Each connection seeds its controller's random choices from its own randomness: two flows
+  // with one seed would probe for bandwidth in lockstep and keep whatever split they started with.
+  uint8_t seed_bytes[8];
+  random_(seed_bytes, sizeof(seed_bytes));
+  cc_params.random_seed = 0;
+  for (uint8_t b : seed_bytes) cc_params.random_seed = (cc_params.random_seed << 8) | b;
   std::unique_ptr<congestion::CongestionController> cc =
       congestion::CreateController(config_.congestion_controller, cc_params);
   if (cc == nullptr) cc = congestion::CreateController("newreno", cc_params);

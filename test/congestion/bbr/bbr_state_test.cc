@@ -1,4 +1,6 @@
 #include <catch2/catch.hpp>
+
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -72,6 +74,26 @@ TEST_CASE("bbr Drain exits to ProbeBW once inflight is at most the BDP", "[conge
   // Inflight(1.0) is the BDP: 1000 packets/s times ~51 ms.
   CHECK(cc.Inflight(1.0) / kMss >= 50);
   CHECK(cc.Inflight(1.0) / kMss <= 53);
+}
+
+// PickProbeWait draws from ControllerParams::random_seed: two flows with their own seeds do not
+// probe for bandwidth in lockstep (which would keep any unfair split they started with), and one
+// seed replays exactly.
+TEST_CASE("bbr seeds its bandwidth-probe wait from ControllerParams::random_seed",
+          "[congestion][bbr]") {
+  auto first_wait = [](uint64_t seed) {
+    ControllerParams p = Params();
+    p.random_seed = seed;
+    Bbr cc(p);
+    testing::FakePath path(cc, PathConfig(1000));
+    REQUIRE(path.RunUntilTrue([&] { return InProbeBw(cc.state()); }, absl::Seconds(5)));
+    return cc.bw_probe_wait();
+  };
+  std::vector<absl::Duration> waits;
+  for (uint64_t seed = 1; seed <= 4; ++seed) waits.push_back(first_wait(seed));
+  CHECK(first_wait(1) == waits[0]);
+  std::sort(waits.begin(), waits.end());
+  CHECK(std::unique(waits.begin(), waits.end()) == waits.end());
 }
 
 TEST_CASE("bbr ProbeBW cycles DOWN, CRUISE, REFILL, UP with the draft's gains",

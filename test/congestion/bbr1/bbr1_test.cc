@@ -1,8 +1,10 @@
 #include "congestion/bbr1/bbr1.h"
 
 #include <catch2/catch.hpp>
+
 #include <cmath>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "congestion/registry.h"
@@ -97,6 +99,23 @@ TEST_CASE("bbr1 ProbeBW gain cycle order and phase lengths", "[congestion][bbr1]
   for (size_t i = 1; i < phases.size(); ++i) {
     if (phases[i - 1].gain == 1.25) CHECK(phases[i].gain == 0.75);
   }
+}
+
+// The starting gain phase draws from ControllerParams::random_seed, so flows with their own
+// seeds start their gain cycles apart.
+TEST_CASE("bbr1 seeds its starting gain phase from ControllerParams::random_seed",
+          "[congestion][bbr1]") {
+  std::set<int> phases;
+  for (uint64_t seed = 1; seed <= 16; ++seed) {
+    ControllerParams p = Params();
+    p.random_seed = seed;
+    Bbr1 cc(p);
+    testing::FakePath path(cc, PathConfig());
+    REQUIRE(
+        path.RunUntilTrue([&] { return cc.state() == Bbr1::State::kProbeBw; }, absl::Seconds(3)));
+    phases.insert(cc.cycle_index());
+  }
+  CHECK(phases.size() >= 3);
 }
 
 TEST_CASE("bbr1 never starts ProbeBW in the 3/4 phase", "[congestion][bbr1]") {
