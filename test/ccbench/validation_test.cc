@@ -333,6 +333,9 @@ TEST_CASE("two CUBIC flows share fairly", "[validation][fairness_cubic]") { Fair
 
 TEST_CASE("two BBR flows share fairly", "[validation][fairness_bbr]") { FairnessRow("bbr"); }
 
+// Full validation only (see FULL_ONLY_VALIDATION_ROWS in BUILD.bazel).
+TEST_CASE("two BBRv1 flows share fairly", "[validation][fairness_bbr1]") { FairnessRow("bbr1"); }
+
 TEST_CASE("BBR against CUBIC at shallow and deep buffers (reported)", "[validation][mixed]") {
   const double rate = kFull ? 100 : 10, rtt_ms = kFull ? 100 : 40;
   const double seconds = Seconds(60, 12);
