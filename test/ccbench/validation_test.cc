@@ -6,9 +6,8 @@
 // tools/ccbench/validate.sh) at the rates, RTTs and durations the rows name.
 // Every row prints "VALIDATION|row|measured|reference|tolerance|verdict" for the report.
 //
-// Rows that need a controller this binary does not link (cubic, bbr before they land) print
-// "not run" and return; they start checking as soon as //tools/ccbench:controllers.bzl lists
-// the controller.
+// Every row REQUIREs its controllers to be registered (//congestion:all_controllers links them),
+// so a controller that is not linked fails its rows rather than skipping them.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -76,11 +75,6 @@ void Report(const std::string& row, const std::string& measured, const std::stri
   std::printf("VALIDATION|%s|%s|%s|%s|%s\n", row.c_str(), measured.c_str(), reference.c_str(),
               tolerance.c_str(), pass ? "pass" : "FAIL");
   std::fflush(stdout);
-}
-
-void NotRun(const std::string& row, const std::string& cc, const std::string& reference) {
-  Report(row, "not run (" + cc + " not linked)", reference, "-", true);
-  WARN(row << ": " << cc << " is not linked into this binary; row not run");
 }
 
 std::string F(double v, int decimals = 2) {
@@ -169,7 +163,7 @@ TEST_CASE("NewReno steady-state goodput follows the Mathis formula at 1% loss", 
 TEST_CASE("CUBIC window growth follows the RFC 9438 response function", "[validation][cubic]") {
   const std::string row = "CUBIC cwnd vs RFC 9438 W_cubic";
   const std::string reference = "RFC 9438 §4.2-4.3 (C=0.4, beta=0.7)";
-  if (!Registered("cubic")) return NotRun(row, "cubic", reference);
+  REQUIRE(Registered("cubic"));
   const double rate = kFull ? 100 : 10, rtt_ms = kFull ? 100 : 40;
   DumbbellConfig c = OneFlow("cubic", rate, rtt_ms, 1, Seconds(90, 20));
   c.sample_interval = absl::Milliseconds(kFull ? 20 : 10);
@@ -227,7 +221,7 @@ void LossRow(const std::string& cc) {
   const double seconds = Seconds(60, 15);
   std::string row = cc + " utilization, 1% loss, " + F(rate, 0) + " Mbit/s, " + F(rtt_ms, 0) +
                     " ms";
-  if (!Registered(cc)) return NotRun(row, cc, reference);
+  REQUIRE(Registered(cc));
   DumbbellConfig c = OneFlow(cc, rate, rtt_ms, 1, seconds);
   c.loss = 0.01;
   c.keep_rtt_samples = false;
@@ -266,7 +260,7 @@ void DeepBufferRow(const std::string& cc) {
     std::string reference = IsBbr(cc) ? "BBR: RTT near min RTT (inflight cap 2 BDP)"
                                         : "loss-based: fills buffer (" + F(buffer_delay_ms, 0) +
                                               " ms when full)";
-    if (!Registered(cc)) return NotRun(row, cc, reference);
+    REQUIRE(Registered(cc));
     DumbbellConfig c = OneFlow(cc, rate, rtt_ms, 10, seconds);
     DumbbellResult r = MustRun(c);
     ScenarioSummary s = Summarize(row, "", c, r);
@@ -309,7 +303,7 @@ void FairnessRow(const std::string& cc) {
     std::string row = "2x " + cc + " fairness, " + F(rate, 0) + " Mbit/s, " + F(rtt_ms, 0) +
                       " ms, 1 BDP";
     std::string reference = "Jain index (Jain et al. 1984)";
-    if (!Registered(cc)) return NotRun(row, cc, reference);
+    REQUIRE(Registered(cc));
     DumbbellConfig c = OneFlow(cc, rate, rtt_ms, 1, seconds);
     c.flows.push_back(c.flows[0]);
     c.flows[1].start = absl::Seconds(1);
@@ -342,10 +336,8 @@ TEST_CASE("BBR against CUBIC at shallow and deep buffers (reported)", "[validati
   for (double bdp : {0.5, 10.0}) {
     std::string row = "bbr vs cubic, " + F(bdp, 1) + " BDP drop-tail";
     std::string reference = "reported (Ware et al. IMC 2019: BBR share depends on buffer)";
-    if (!Registered("bbr") || !Registered("cubic")) {
-      NotRun(row, Registered("bbr") ? "cubic" : "bbr", reference);
-      continue;
-    }
+    REQUIRE(Registered("bbr"));
+    REQUIRE(Registered("cubic"));
     DumbbellConfig c = OneFlow("bbr", rate, rtt_ms, bdp, seconds);
     DumbbellFlowConfig cubic = c.flows[0];
     cubic.congestion_controller = "cubic";
