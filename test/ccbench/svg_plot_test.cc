@@ -39,6 +39,20 @@ TEST_CASE("a line plot draws one polyline and legend entry per series", "[ccbenc
   CHECK(svg.find(SeriesColor(1)) != std::string::npos);
 }
 
+TEST_CASE("a long legend label widens the chart instead of being clipped", "[ccbench]") {
+  PlotOptions o;
+  const std::string short_svg = SvgPlot({PlotSeries{"flow 0 (cubic)", {{0, 1}, {1, 2}}}}, o);
+  CHECK(short_svg.find("width=\"760\"") != std::string::npos);
+  const std::string label = "flow 0 (example_fixed_window_with_a_long_name)";  // 46 characters
+  const std::string svg = SvgPlot({PlotSeries{label, {{0, 1}, {1, 2}}}}, o);
+  size_t at = svg.find("width=\"");
+  REQUIRE(at != std::string::npos);
+  int width = std::stoi(svg.substr(at + 7));
+  // The plot area keeps its size; the legend column holds ~6.5 px per character.
+  CHECK(width >= 760 + static_cast<int>(46 * 6.5) + 24 - 150);
+  CHECK(svg.find(label) != std::string::npos);
+}
+
 TEST_CASE("long series are thinned to the point budget", "[ccbench]") {
   PlotSeries a{"big", {}};
   for (int i = 0; i < 100000; ++i) a.points.emplace_back(i, i % 7);

@@ -12,7 +12,10 @@ namespace kite::ccbench {
 namespace {
 
 constexpr int kLeft = 64;
-constexpr int kRight = 150;  // room for the legend
+constexpr int kRight = 150;  // room for the legend (grown for long labels)
+// Legend text is 11 px sans-serif: about 6.5 px per character, generously.
+constexpr double kLegendCharWidth = 6.5;
+constexpr int kLegendTextX = 24;  // from the plot's right edge
 constexpr int kTop = 30;
 constexpr int kBottom = 44;
 
@@ -61,9 +64,15 @@ std::vector<double> NiceTicks(double lo, double hi, int target) {
 }
 
 std::string SvgPlot(const std::vector<PlotSeries>& series, const PlotOptions& o) {
-  const int w = std::max(o.width, kLeft + kRight + 50);
+  // A label longer than the legend column widens the chart rather than being clipped.
+  size_t longest = 0;
+  for (const PlotSeries& s : series) longest = std::max(longest, s.label.size());
+  const int text_width =
+      static_cast<int>(std::ceil(kLegendCharWidth * static_cast<double>(longest)));
+  const int right = std::max(kRight, kLegendTextX + text_width + 8);
+  const int w = std::max(o.width, kLeft + kRight + 50) + (right - kRight);
   const int h = std::max(o.height, kTop + kBottom + 50);
-  const double pw = w - kLeft - kRight;
+  const double pw = w - kLeft - right;
   const double ph = h - kTop - kBottom;
   std::string out = absl::StrCat(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"", w, "\" height=\"", h,
@@ -164,8 +173,8 @@ std::string SvgPlot(const std::vector<PlotSeries>& series, const PlotOptions& o)
     double ly = kTop + 10 + 16 * static_cast<double>(i);
     absl::StrAppend(&out, "<rect x=\"", Fmt(kLeft + pw + 10), "\" y=\"", Fmt(ly - 8),
                     "\" width=\"10\" height=\"10\" fill=\"", color, "\"/><text x=\"",
-                    Fmt(kLeft + pw + 24), "\" y=\"", Fmt(ly + 1), "\">", HtmlEscape(s.label),
-                    "</text>\n");
+                    Fmt(kLeft + pw + kLegendTextX), "\" y=\"", Fmt(ly + 1), "\">",
+                    HtmlEscape(s.label), "</text>\n");
   }
   absl::StrAppend(&out, "</svg>\n");
   return out;
