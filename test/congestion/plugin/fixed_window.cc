@@ -2,6 +2,9 @@
 // loss, registered as "example_fixed_window". It is the smallest complete controller and the
 // worked example for adding one: this package is linked into kite's tools only through
 // --//congestion:extra_controllers (see congestion/BUILD.bazel), never by editing them.
+// It is not congestion control (it never backs off): a fixture and a template, not a baseline.
+// Without a pacing rate of its own, the connection paces at 1.25 * cwnd / smoothed RTT
+// (RFC 9002 §7.7).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
