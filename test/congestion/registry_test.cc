@@ -5,22 +5,12 @@
 
 #include <catch2/catch.hpp>
 
+#include "test/congestion/plugin/fixed_window.h"
+
 namespace kite::congestion {
 namespace {
 
-// A fixed-window controller, only to prove that a package can register without edits here.
-class FixedWindow : public CongestionController {
- public:
-  explicit FixedWindow(size_t window) : window_(window) {}
-  void OnPacketSent(absl::Time, uint64_t, size_t, size_t, bool) override {}
-  void OnCongestionEvent(const AckEvent&) override {}
-  void OnPersistentCongestion(absl::Time) override {}
-  size_t CongestionWindow() const override { return window_; }
-  std::string_view StateName() const override { return "fixed"; }
-
- private:
-  size_t window_;
-};
+using example::FixedWindow;
 
 TEST_CASE("registry creates the default controller by name", "[congestion][registry]") {
   ControllerParams params;

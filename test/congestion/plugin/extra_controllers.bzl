@@ -25,7 +25,7 @@ extra_controllers_test = rule(
     implementation = _extra_controllers_test_impl,
     test = True,
     attrs = {
-        # A statically linked cc_test (tagged manual: it only means something in this rule).
+        # A statically linked cc_test, built here in the configuration the flag sets.
         "test": attr.label(
             cfg = _extra_controllers_transition,
             executable = True,
